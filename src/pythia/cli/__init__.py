@@ -1,0 +1,1 @@
+"""The ``pythia`` command: one module per command group."""

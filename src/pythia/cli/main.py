@@ -1,0 +1,29 @@
+"""Entry point of the ``pythia`` command."""
+
+from __future__ import annotations
+
+import typer
+
+from pythia import __version__
+from pythia.cli.data import data_app
+
+app = typer.Typer(
+    name="pythia",
+    help="Pythia: trading engine for prediction markets and crypto.",
+    no_args_is_help=True,
+    add_completion=False,
+)
+app.add_typer(data_app, name="data")
+
+
+@app.command()
+def version(json_output: bool = typer.Option(False, "--json", help="Print JSON.")) -> None:
+    """Print the installed version."""
+    if json_output:
+        typer.echo(f'{{"version": "{__version__}"}}')
+    else:
+        typer.echo(f"pythia {__version__}")
+
+
+def main() -> None:
+    app()

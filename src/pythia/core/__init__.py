@@ -1,0 +1,1 @@
+"""Fixed-point numbers, ids, nanosecond time and error classes; no dependencies."""

@@ -1,0 +1,1 @@
+"""Frozen domain nouns: instruments, venue rules and market events."""
