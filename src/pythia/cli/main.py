@@ -6,6 +6,7 @@ import typer
 
 from pythia import __version__
 from pythia.cli.data import data_app
+from pythia.cli import data_check  # noqa: F401  (registers `pythia data check`)
 
 app = typer.Typer(
     name="pythia",

@@ -31,3 +31,10 @@ def read_capture(venue: str, paths: Sequence[Path | str]) -> MarketDataSource:
         raise ConfigError(f"unknown venue {venue!r}; known venues: {known}")
     module = importlib.import_module(module_name)
     return module.read_capture([Path(p) for p in paths])
+
+
+def synchronizer_factory(venue: str):
+    """Return the venue's ``synchronizer_for(instrument)`` (its depth sync rule), or a
+    function returning None when the venue's reader needs no external sync rule."""
+    module = importlib.import_module(CAPTURE_READERS[venue.lower()])
+    return getattr(module, "synchronizer_for", lambda instrument: None)

@@ -1,0 +1,1 @@
+"""Binance spot and USD-M futures: depth snapshots and diffs, trades, bookTicker."""

@@ -1,0 +1,60 @@
+"""Binance instrument rules.
+
+Binance sends prices and quantities with 8 decimals. Pythia keeps prices in the symbol's tick
+(from exchangeInfo ``PRICE_FILTER.tickSize``) and sizes at 8 decimals (the wire precision),
+so every quantity Binance sends is exact. Filters of symbols we ship data for are listed
+here; any other symbol falls back to 8 price decimals with a one-unit tick.
+"""
+
+from __future__ import annotations
+
+from pythia.core.fixed import parse_units
+from pythia.model.instruments import CryptoPerpetual, CryptoSpot, Instrument, InstrumentKind
+from pythia.model.ticks import TickScheme
+
+VENUE = "binance"
+WIRE_DECIMALS = 8
+MAX_PRICE_UNITS = 10**15
+
+# symbol -> (tickSize, stepSize, base, quote), from exchangeInfo (spot, 2024-08).
+SPOT_FILTERS: dict[str, tuple[str, str, str, str]] = {
+    "BTCUSDT": ("0.01", "0.00001", "BTC", "USDT"),
+    "ETHUSDT": ("0.01", "0.0001", "ETH", "USDT"),
+}
+
+_QUOTES = ("USDT", "USDC", "FDUSD", "BUSD", "BTC", "ETH", "BNB", "EUR", "TRY")
+
+
+def _decimals_of(step: str) -> int:
+    _, _, frac = step.rstrip("0").partition(".")
+    return len(frac)
+
+
+def instrument_id(symbol: str, futures: bool = False) -> str:
+    return f"{VENUE}{'-futures' if futures else ''}:{symbol.upper()}"
+
+
+def make_instrument(symbol: str, futures: bool = False) -> Instrument:
+    """Build the instrument of a Binance symbol (spot or USD-M perpetual)."""
+    symbol = symbol.upper()
+    tick, step, base, quote = SPOT_FILTERS.get(symbol, ("0.00000001", "0.00000001", "", ""))
+    if not quote:
+        quote = next((q for q in _QUOTES if symbol.endswith(q) and symbol != q), "")
+        base = symbol[: len(symbol) - len(quote)] if quote else symbol
+    price_decimals = _decimals_of(tick)
+    common = dict(
+        id=instrument_id(symbol, futures),
+        venue=VENUE,
+        symbol=symbol,
+        price_decimals=price_decimals,
+        size_decimals=WIRE_DECIMALS,
+        ticks=TickScheme.uniform(1, 1, MAX_PRICE_UNITS),
+        min_size=parse_units(step, WIRE_DECIMALS),
+        quote_currency=quote or "USDT",
+        bounded=False,
+    )
+    if futures:
+        return CryptoPerpetual(
+            kind=InstrumentKind.CRYPTO_PERPETUAL, base_currency=base, settle_currency=quote, **common
+        )
+    return CryptoSpot(kind=InstrumentKind.CRYPTO_SPOT, base_currency=base, **common)
