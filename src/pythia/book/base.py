@@ -137,9 +137,7 @@ class OrderBook:
             if size < 0 and not increment:
                 raise DataError(f"{self.instrument_id}: negative size {size} at {price}")
             if price < low or price > high:
-                raise DataError(
-                    f"{self.instrument_id}: price {price} outside bounds {low}..{high}"
-                )
+                raise DataError(f"{self.instrument_id}: price {price} outside bounds {low}..{high}")
             if uniform:
                 if (price - start) % tick:
                     raise DataError(f"{self.instrument_id}: price {price} off tick {tick}")

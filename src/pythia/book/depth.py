@@ -32,7 +32,9 @@ class Walk:
         return None if self.filled == 0 else Fraction(self.notional, self.filled)
 
 
-def walk(levels: Iterable[Level], size: int, limit_price: int | None = None, buying: bool = True) -> Walk:
+def walk(
+    levels: Iterable[Level], size: int, limit_price: int | None = None, buying: bool = True
+) -> Walk:
     """Consume ``levels`` (best first) until ``size`` is filled or the limit price is passed."""
     if size < 0:
         raise DataError(f"cannot walk a negative size {size}")

@@ -199,7 +199,9 @@ class LadderBook(OrderBook):
         return result
 
     def size_at(self, side: BookSide, price: int) -> int:
-        if not self.ticks.is_valid(price) and (self._position is None or price not in self._position):
+        if not self.ticks.is_valid(price) and (
+            self._position is None or price not in self._position
+        ):
             return 0
         index = self._indexes([(price, 0)])[0]
         if not 0 <= index < len(self._prices) or self._prices[index] != price:

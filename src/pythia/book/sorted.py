@@ -66,12 +66,16 @@ class SortedBook(OrderBook):
     def _apply(self, bids, asks, increment: bool) -> list:
         batch = self._batch
         undo_bids = (
-            self._apply_side(bids, self._bid_sizes, self._bid_stamps, self._bid_keys, batch, increment)
+            self._apply_side(
+                bids, self._bid_sizes, self._bid_stamps, self._bid_keys, batch, increment
+            )
             if bids
             else []
         )
         undo_asks = (
-            self._apply_side(asks, self._ask_sizes, self._ask_stamps, self._ask_keys, batch, increment)
+            self._apply_side(
+                asks, self._ask_sizes, self._ask_stamps, self._ask_keys, batch, increment
+            )
             if asks
             else []
         )

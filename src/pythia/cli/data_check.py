@@ -46,8 +46,18 @@ def check(
         return
     console = Console()
     table = Table(title=f"Book integrity: {venue}", show_header=False)
-    for key in ("checked", "mismatched", "skipped", "gaps", "synced", "stale_levels_dropped",
-                "deltas_applied", "deltas_dropped", "unsynced_deltas", "rejected_updates"):
+    for key in (
+        "checked",
+        "mismatched",
+        "skipped",
+        "gaps",
+        "synced",
+        "stale_levels_dropped",
+        "deltas_applied",
+        "deltas_dropped",
+        "unsynced_deltas",
+        "rejected_updates",
+    ):
         table.add_row(key, str(result[key]))
     table.add_row("rejected messages", str(result["rejects"]["total"]))
     console.print(table)

@@ -5,8 +5,8 @@ from __future__ import annotations
 import typer
 
 from pythia import __version__
-from pythia.cli.data import data_app
 from pythia.cli import data_check  # noqa: F401  (registers `pythia data check`)
+from pythia.cli.data import data_app
 
 app = typer.Typer(
     name="pythia",

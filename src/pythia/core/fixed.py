@@ -100,26 +100,26 @@ def parse_units(text: str, decimals: int) -> int:
     if text.__class__ is not str:
         raise DataError(f"expected a decimal string, got {type(text).__name__}: {text!r}")
     head, dot, frac = text.partition(".")
-    if dot:
-        if len(frac) > decimals:
-            extra = frac[decimals:]
-            if extra.strip("0"):
-                if extra.isdigit():
-                    raise DataError(f"{text!r} has more than {decimals} decimals")
-                return _parse_slow(text, decimals)
-            frac = frac[:decimals]
-        digits = head + frac + "0" * (decimals - len(frac))
-    else:
-        digits = head + "0" * decimals
-    try:
-        if not (frac.isdigit() or frac == "") or "_" in digits:
-            raise ValueError
-        return int(digits)
-    except ValueError:
+    sign = ""
+    if head[:1] in ("-", "+"):
+        sign, head = head[0], head[1:]
+    if (
+        not ((head.isdigit() or (dot and head == "")) and (frac.isdigit() or not frac))
+        or not (head or frac)
+        or not head.isascii()
+        or not frac.isascii()
+    ):
         return _parse_slow(text, decimals)
+    if len(frac) > decimals:
+        if frac[decimals:].strip("0"):
+            raise DataError(f"{text!r} has more than {decimals} decimals")
+        frac = frac[:decimals]
+    return int(sign + (head or "0") + frac + "0" * (decimals - len(frac)))
 
 
 def _parse_slow(text: str, decimals: int) -> int:
+    if "_" in text or not text.strip():
+        raise DataError(f"not a decimal number: {text!r}")
     try:
         value = Decimal(text.strip())
     except (decimal.InvalidOperation, ValueError):
@@ -127,13 +127,17 @@ def _parse_slow(text: str, decimals: int) -> int:
     return decimal_to_units(value, decimals)
 
 
-def decimal_to_units(value: Decimal | int | str, decimals: int, rounding: Rounding | None = None) -> int:
+def decimal_to_units(
+    value: Decimal | int | str, decimals: int, rounding: Rounding | None = None
+) -> int:
     """Convert a Decimal (or int or str) to units; inexact values need an explicit rounding."""
     if isinstance(value, int) and not isinstance(value, bool):
         return value * pow10(decimals)
     if isinstance(value, str):
-        return parse_units(value, decimals) if rounding is None else decimal_to_units(
-            _to_decimal(value), decimals, rounding
+        return (
+            parse_units(value, decimals)
+            if rounding is None
+            else decimal_to_units(_to_decimal(value), decimals, rounding)
         )
     if not isinstance(value, Decimal):
         raise DataError(f"expected Decimal, int or str, got {type(value).__name__}: {value!r}")
@@ -171,7 +175,9 @@ def format_units(units: int, decimals: int) -> str:
     return f"{sign}{whole}.{frac:0{decimals}d}"
 
 
-def rescale(units: int, from_decimals: int, to_decimals: int, rounding: Rounding | None = None) -> int:
+def rescale(
+    units: int, from_decimals: int, to_decimals: int, rounding: Rounding | None = None
+) -> int:
     """Move units from one precision to another; losing precision needs a rounding."""
     if to_decimals >= from_decimals:
         return units * pow10(to_decimals - from_decimals)
@@ -180,7 +186,7 @@ def rescale(units: int, from_decimals: int, to_decimals: int, rounding: Rounding
         quotient, remainder = divmod(units, divisor)
         if remainder:
             raise DataError(
-                f"{format_units(units, from_decimals)} is not representable with {to_decimals} decimals"
+                f"{format_units(units, from_decimals)} does not fit {to_decimals} decimals"
             )
         return quotient
     return round_div(units, divisor, rounding)
@@ -200,7 +206,9 @@ class Fixed:
         return cls(parse_units(text, decimals), decimals)
 
     @classmethod
-    def from_decimal(cls, value: Decimal | int | str, decimals: int, rounding: Rounding | None = None):
+    def from_decimal(
+        cls, value: Decimal | int | str, decimals: int, rounding: Rounding | None = None
+    ):
         return cls(decimal_to_units(value, decimals, rounding), decimals)
 
     def as_decimal(self) -> Decimal:
@@ -258,11 +266,15 @@ class Money:
         return cls(currency, parse_units(text, MONEY_DECIMALS))
 
     @classmethod
-    def from_decimal(cls, value: Decimal | int | str, currency: str, rounding: Rounding | None = None) -> Money:
+    def from_decimal(
+        cls, value: Decimal | int | str, currency: str, rounding: Rounding | None = None
+    ) -> Money:
         return cls(currency, decimal_to_units(value, MONEY_DECIMALS, rounding))
 
     @classmethod
-    def from_units(cls, units: int, decimals: int, currency: str, rounding: Rounding | None = None) -> Money:
+    def from_units(
+        cls, units: int, decimals: int, currency: str, rounding: Rounding | None = None
+    ) -> Money:
         """Convert a product such as price units x size units (``decimals`` places) to cash."""
         return cls(currency, rescale(units, decimals, MONEY_DECIMALS, rounding))
 

@@ -7,5 +7,5 @@ BUNDLED_DIR = Path(__file__).parent / "bundled"
 
 
 def bundled(*parts: str) -> Path:
-    """Return the path of a bundled data file, e.g. ``bundled("binance", "spot_ethusdt_20240808.gz")``."""
+    """Return the path of a bundled file: ``bundled("binance", "spot_ethusdt_20240808.gz")``."""
     return BUNDLED_DIR.joinpath(*parts)

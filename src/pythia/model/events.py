@@ -8,8 +8,6 @@ pairs; in a delta a size is the new absolute size at that price (0 removes the l
 
 from __future__ import annotations
 
-from typing import Union
-
 import msgspec
 
 from pythia.model.enums import MarketState, Side
@@ -117,16 +115,16 @@ class InstrumentDefinition(msgspec.Struct, frozen=True, gc=False):
     ts_recv_ns: int
 
 
-MarketEvent = Union[
-    BookSnapshot,
-    BookDelta,
-    TopOfBook,
-    Trade,
-    TickSizeChange,
-    MarketStatus,
-    Resolution,
-    InstrumentDefinition,
-]
+MarketEvent = (
+    BookSnapshot
+    | BookDelta
+    | TopOfBook
+    | Trade
+    | TickSizeChange
+    | MarketStatus
+    | Resolution
+    | InstrumentDefinition
+)
 
 EVENT_TYPES: tuple[type, ...] = (
     BookSnapshot,

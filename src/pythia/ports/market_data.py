@@ -24,8 +24,7 @@ class MarketDataSource(Protocol):
         """Instruments and groups known to the source (complete after ``events()`` ends)."""
         ...
 
-    def events(self) -> Iterator[MarketEvent]:
-        ...
+    def events(self) -> Iterator[MarketEvent]: ...
 
 
 class SyncAction:
@@ -40,8 +39,7 @@ class SyncAction:
 class BookSynchronizer(Protocol):
     """A venue's rule for when a delta may be applied to a book built from a snapshot."""
 
-    def on_snapshot(self, sequence: int) -> None:
-        ...
+    def on_snapshot(self, sequence: int) -> None: ...
 
     def check(self, first_sequence: int, sequence: int, prev_sequence: int) -> str:
         """Return a :class:`SyncAction` value for a delta with these update ids."""

@@ -8,7 +8,13 @@ from pythia.core.fixed import parse_units
 from pythia.model.enums import Side
 from pythia.model.events import NO_SEQUENCE, BookDelta, BookSnapshot, TopOfBook, Trade
 from pythia.model.instruments import Instrument
-from pythia.venues.binance.wire import BookTicker, DepthSnapshot, DepthUpdate, RawLevel, TradeMessage
+from pythia.venues.binance.wire import (
+    BookTicker,
+    DepthSnapshot,
+    DepthUpdate,
+    RawLevel,
+    TradeMessage,
+)
 
 
 def _levels(raw: list[RawLevel], instrument: Instrument) -> tuple[tuple[int, int], ...]:

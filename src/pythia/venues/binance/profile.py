@@ -55,6 +55,9 @@ def make_instrument(symbol: str, futures: bool = False) -> Instrument:
     )
     if futures:
         return CryptoPerpetual(
-            kind=InstrumentKind.CRYPTO_PERPETUAL, base_currency=base, settle_currency=quote, **common
+            kind=InstrumentKind.CRYPTO_PERPETUAL,
+            base_currency=base,
+            settle_currency=quote,
+            **common,
         )
     return CryptoSpot(kind=InstrumentKind.CRYPTO_SPOT, base_currency=base, **common)
