@@ -79,7 +79,8 @@ class OrderBook:
         raise NotImplementedError
 
     def _apply(self, bids: Iterable[Level], asks: Iterable[Level], increment: bool) -> list:
-        """Apply validated levels; return an undo log for :meth:`_undo`."""
+        """Validate and apply levels; return an undo log for :meth:`_undo`. On bad input,
+        undo what was applied and raise ``DataError``."""
         raise NotImplementedError
 
     def _undo(self, undo: list) -> None:
@@ -105,6 +106,9 @@ class OrderBook:
 
     @property
     def is_crossed(self) -> bool:
+        return self._crossed()
+
+    def _crossed(self) -> bool:
         bid, ask = self.best_bid(), self.best_ask()
         return bid is not None and ask is not None and bid[0] >= ask[0]
 
@@ -171,7 +175,8 @@ class OrderBook:
 
     def apply_delta(self, delta: BookDelta) -> None:
         """Apply a delta atomically. Invalid or crossed input leaves the book as it was."""
-        self._check_instrument(delta.instrument_id)
+        if delta.instrument_id != self.instrument_id:
+            self._check_instrument(delta.instrument_id)
         self.apply_levels(delta.bids, delta.asks, delta.sequence, delta.increment)
         self.ts_event_ns = delta.ts_event_ns
 
@@ -187,11 +192,9 @@ class OrderBook:
             raise DataError(
                 f"{self.instrument_id}: sequence going backwards ({sequence} < {self.sequence})"
             )
-        self.validate_levels(bids, increment)
-        self.validate_levels(asks, increment)
         self._batch += 1
         undo = self._apply(bids, asks, increment)
-        if self.is_crossed:
+        if self._crossed():
             self._resolve_cross(undo=undo)
         if sequence != NO_SEQUENCE:
             self.sequence = sequence
