@@ -16,6 +16,7 @@ Rules:
   not arrival order; a batch with no reference newer than the previous batch is skipped.
 - **Unsequenced references** (Polymarket ``best_bid``/``best_ask``): compared at once with
   the book as it stands after the events before it; sizes are compared only when given.
+  References before the instrument's first snapshot are skipped (the book is partial).
 """
 
 from __future__ import annotations
@@ -244,7 +245,7 @@ class IntegrityChecker:
         self._resolve_pending(state)
 
     def _compare_now(self, state: InstrumentCheck, event: TopOfBook, expected: Top) -> None:
-        if not state.ever_synced and state.book.is_empty:
+        if not state.ever_synced:  # no snapshot yet: the book is partial, nothing to compare
             state.skipped += 1
             return
         actual = top_of(state.book)
