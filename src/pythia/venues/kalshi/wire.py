@@ -1,0 +1,218 @@
+"""msgspec structs mirroring Kalshi's JSON (REST trade-api v2 and the WebSocket v2 feed).
+
+Only the fixed-point fields are mirrored: prices ``*_dollars`` (decimal strings, up to 4
+decimals) and counts ``*_fp`` (decimal strings, 2 decimals). Legacy integer-cent fields are
+ignored (unknown fields are skipped by msgspec).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import msgspec
+
+RawLevel = tuple[str, str]
+"""``[price_dollars, count_fp]``."""
+
+
+# ---- REST ------------------------------------------------------------------------------------
+class PriceRange(msgspec.Struct):
+    """One band of a market's tick structure: prices ``start..end`` in steps of ``step``."""
+
+    start: str
+    end: str
+    step: str
+
+
+class Market(msgspec.Struct):
+    """A market object (``GET /markets/{ticker}`` and ``GET /markets``)."""
+
+    ticker: str
+    event_ticker: str = ""
+    market_type: str = "binary"
+    status: str = ""
+    title: str = ""
+    yes_sub_title: str = ""
+    no_sub_title: str = ""
+    result: str = ""
+    price_level_structure: str = ""
+    price_ranges: list[PriceRange] | None = None
+    fractional_trading_enabled: bool = False
+    updated_time: str = ""
+    yes_bid_dollars: str = ""
+    yes_ask_dollars: str = ""
+    yes_bid_size_fp: str = ""
+    yes_ask_size_fp: str = ""
+
+
+class MarketResponse(msgspec.Struct):
+    market: Market
+
+
+class MarketsResponse(msgspec.Struct):
+    markets: list[Market]
+    cursor: str = ""
+
+
+class Event(msgspec.Struct):
+    """An event (``GET /events/{event_ticker}``); ``markets`` only with nested markets."""
+
+    event_ticker: str
+    series_ticker: str = ""
+    title: str = ""
+    sub_title: str = ""
+    mutually_exclusive: bool | None = None
+    markets: list[Market] | None = None
+
+
+class EventResponse(msgspec.Struct):
+    event: Event
+    markets: list[Market] | None = None
+
+
+class OrderbookLevels(msgspec.Struct):
+    """Bids only, each ladder ascending by price (best bid last); a side may be null."""
+
+    yes_dollars: list[RawLevel] | None = None
+    no_dollars: list[RawLevel] | None = None
+
+
+class OrderbookResponse(msgspec.Struct):
+    """``GET /markets/{ticker}/orderbook``: ``{"orderbook_fp": {...}}``."""
+
+    orderbook_fp: OrderbookLevels
+
+
+class RestTrade(msgspec.Struct):
+    """A public trade (``GET /markets/trades``). ``taker_side`` is the outcome the taker bought."""
+
+    trade_id: str
+    ticker: str
+    yes_price_dollars: str
+    count_fp: str
+    created_time: str
+    taker_side: str = ""
+    taker_book_side: str = ""
+    no_price_dollars: str = ""
+
+
+class TradesResponse(msgspec.Struct):
+    trades: list[RestTrade]
+    cursor: str = ""
+
+
+# ---- WebSocket -------------------------------------------------------------------------------
+class SnapshotBody(msgspec.Struct):
+    """``orderbook_snapshot`` payload: YES and NO bids, ascending."""
+
+    market_ticker: str
+    yes_dollars_fp: list[RawLevel] | None = None
+    no_dollars_fp: list[RawLevel] | None = None
+    market_id: str = ""
+
+
+class DeltaBody(msgspec.Struct):
+    """``orderbook_delta`` payload: a signed change of one bid level of one side."""
+
+    market_ticker: str
+    price_dollars: str
+    delta_fp: str
+    side: str
+    ts_ms: int | None = None
+    ts: int | str | None = None
+    market_id: str = ""
+    client_order_id: str | None = None
+
+
+class TradeBody(msgspec.Struct):
+    """``trade`` payload; ``ts`` in Unix seconds (``ts_ms`` where sent)."""
+
+    market_ticker: str
+    trade_id: str
+    yes_price_dollars: str
+    count_fp: str
+    taker_side: str
+    ts: int | None = None
+    ts_ms: int | None = None
+
+
+class TickerBody(msgspec.Struct):
+    """``ticker`` payload: best YES bid and ask (``""`` or 0 when a side is empty)."""
+
+    market_ticker: str
+    yes_bid_dollars: str = ""
+    yes_ask_dollars: str = ""
+    yes_bid_size_fp: str = ""
+    yes_ask_size_fp: str = ""
+    price_dollars: str = ""
+    ts: int | None = None
+    ts_ms: int | None = None
+
+
+class ErrorBody(msgspec.Struct):
+    code: int = 0
+    msg: str = ""
+
+
+class WsOrderbookSnapshot(msgspec.Struct, tag_field="type", tag="orderbook_snapshot"):
+    sid: int
+    seq: int
+    msg: SnapshotBody
+
+
+class WsOrderbookDelta(msgspec.Struct, tag_field="type", tag="orderbook_delta"):
+    sid: int
+    seq: int
+    msg: DeltaBody
+
+
+class WsTrade(msgspec.Struct, tag_field="type", tag="trade"):
+    sid: int
+    msg: TradeBody
+    seq: int | None = None
+
+
+class WsTicker(msgspec.Struct, tag_field="type", tag="ticker"):
+    sid: int
+    msg: TickerBody
+    seq: int | None = None
+
+
+class WsSubscribed(msgspec.Struct, tag_field="type", tag="subscribed"):
+    id: int | None = None
+    msg: Any = None
+
+
+class WsUnsubscribed(msgspec.Struct, tag_field="type", tag="unsubscribed"):
+    id: int | None = None
+    sid: int | None = None
+    seq: int | None = None
+
+
+class WsOk(msgspec.Struct, tag_field="type", tag="ok"):
+    id: int | None = None
+    sid: int | None = None
+    seq: int | None = None
+    msg: Any = None
+
+
+class WsError(msgspec.Struct, tag_field="type", tag="error"):
+    msg: ErrorBody
+    id: int | None = None
+    sid: int | None = None
+
+
+WsMessage = (
+    WsOrderbookSnapshot
+    | WsOrderbookDelta
+    | WsTrade
+    | WsTicker
+    | WsSubscribed
+    | WsUnsubscribed
+    | WsOk
+    | WsError
+)
+
+WS_CONTROL = (WsSubscribed, WsUnsubscribed, WsOk)
+
+ws_decoder = msgspec.json.Decoder(WsMessage)
