@@ -91,5 +91,12 @@ def test_cli_check_json(binance_eth_files):
 
 def test_cli_check_unknown_venue_fails_cleanly(binance_eth_files):
     result = CliRunner().invoke(app, ["data", "check", "nasdaq", str(binance_eth_files[0])])
-    assert result.exit_code == 2
+    assert result.exit_code == 1
     assert "unknown venue" in result.output
+
+
+def test_cli_check_defaults_to_the_bundled_btcusdt_stream():
+    result = CliRunner().invoke(app, ["data", "check", "--json"])
+    assert result.exit_code == 0, result.output
+    payload = json.loads(result.output)
+    assert payload["gaps"] == 1 and payload["checked"] >= 5000 and payload["mismatched"] <= 5

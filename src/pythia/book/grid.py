@@ -154,7 +154,15 @@ class GridBook(OrderBook):
             if isinstance(error, DataError):
                 raise
             raise DataError(f"{self.instrument_id}: malformed level: {error}") from None
-        self._flush_best(is_bid, best)
+        if is_bid:
+            while best >= 0 and not sizes[best]:
+                best -= 1
+            self._best_bid = best
+        else:
+            count = self._count
+            while best < count and not sizes[best]:
+                best += 1
+            self._best_ask = best
 
     def _slow_level(self, is_bid: bool, price, size: int, increment: bool, record) -> int | None:
         """Validate a level off the fast path. Return its window index to apply it there,
@@ -217,6 +225,41 @@ class GridBook(OrderBook):
             self._undo([undo_bids, undo_asks])
             raise
         return [undo_bids, undo_asks]
+
+    def apply_delta(self, delta) -> None:
+        """Apply a delta atomically. Invalid or crossed input leaves the book as it was."""
+        if delta.instrument_id != self.instrument_id:
+            self._check_instrument(delta.instrument_id)
+        self.apply_levels(delta.bids, delta.asks, delta.sequence, delta.increment)
+        self.ts_event_ns = delta.ts_event_ns
+
+    def apply_levels(self, bids, asks, sequence: int = -1, increment: bool = False) -> None:
+        """Apply level changes (absolute sizes, or signed changes when ``increment``)."""
+        if sequence < self.sequence and sequence != -1:
+            raise DataError(
+                f"{self.instrument_id}: sequence going backwards ({sequence} < {self.sequence})"
+            )
+        self._batch += 1
+        undo_bids: list = []
+        undo_asks: list = []
+        try:
+            if bids:
+                self._apply_side(bids, True, increment, undo_bids)
+            if asks:
+                self._apply_side(asks, False, increment, undo_asks)
+        except DataError:
+            self._undo([undo_bids, undo_asks])
+            raise
+        bid, ask = self._best_bid, self._best_ask
+        if self._inner_bids or self._inner_asks or ask >= self._count or bid < 0:
+            crossed = OrderBook._crossed(self)
+        else:
+            crossed = bid >= ask
+        if crossed:
+            self._resolve_cross(undo=[undo_bids, undo_asks])
+        if sequence != -1:
+            self.sequence = sequence
+        self.updates_applied += len(bids) + len(asks)
 
     def _undo(self, undo: list) -> None:
         for is_bid, entries in ((True, undo[0]), (False, undo[1])):

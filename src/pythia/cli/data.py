@@ -8,12 +8,13 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import NoReturn
 
 import typer
 from rich.console import Console
 from rich.table import Table
 
+from pythia.cli.output import fail as _fail
+from pythia.cli.output import print_json as _print_json
 from pythia.core.errors import ConfigError, DataError
 
 data_app = typer.Typer(
@@ -21,19 +22,6 @@ data_app = typer.Typer(
 )
 
 _IDS_SHOWN = 5
-
-
-def _fail(error: Exception, json_output: bool) -> NoReturn:
-    """Report an expected error cleanly (no traceback) and exit with status 1."""
-    message = str(error)
-    if json_output:
-        typer.echo(json.dumps({"error": {"type": type(error).__name__, "message": message}}))
-    typer.echo(f"error: {message}", err=True)
-    raise typer.Exit(1)
-
-
-def _print_json(payload: dict) -> None:
-    typer.echo(json.dumps(payload, indent=2))
 
 
 def _counts_table(title: str, counts: dict[str, int], label: str) -> Table:

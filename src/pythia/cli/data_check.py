@@ -12,6 +12,7 @@ from rich.table import Table
 from pythia.cli.data import data_app
 from pythia.cli.output import fail, print_json
 from pythia.core.errors import ConfigError, DataError
+from pythia.data import bundled
 from pythia.data.integrity import IntegrityChecker
 from pythia.venues import read_capture, synchronizer_factory
 
@@ -29,18 +30,33 @@ def run_check(venue: str, files: list[Path]) -> dict:
     return result
 
 
+DEFAULT_VENUE = "binance"
+DEFAULT_FILES = ("spot_btcusdt_20240808.gz", "spot_btcusdt_20240809.gz")
+
+
 @data_app.command("check")
 def check(
-    venue: str = typer.Argument(..., help="Venue of the capture: binance, polymarket, ..."),
-    files: list[Path] = typer.Argument(..., help="Raw capture files, read as one stream."),
+    venue: str = typer.Argument(
+        DEFAULT_VENUE, help="Venue of the capture: binance, polymarket, kalshi, betfair, ..."
+    ),
+    files: list[Path] = typer.Argument(
+        None, help="Raw capture files, read as one stream (default: bundled BTCUSDT capture)."
+    ),
     json_output: bool = typer.Option(False, "--json", help="Print the full result as JSON."),
 ) -> None:
-    """Replay a raw capture and check the rebuilt book against the venue's top of book."""
+    """Replay a raw capture and check the rebuilt book against the venue's top of book.
+
+    With no arguments it checks the bundled Binance BTCUSDT capture (2024-08-08 and -09 read
+    as one stream), which has a real sequence gap right after its snapshot.
+    """
+    if not files:
+        if venue != DEFAULT_VENUE:
+            fail(f"give the capture files of {venue}", json_output)
+        files = [bundled("binance", name) for name in DEFAULT_FILES]
     try:
         result = run_check(venue, files)
     except (ConfigError, DataError) as error:
-        fail(str(error))
-        return
+        fail(error, json_output)
     if json_output:
         print_json(result)
         return
@@ -67,4 +83,8 @@ def check(
             f"{gap['first_update_id']}..{gap['last_update_id']}"
         )
     for mismatch in result["mismatches"][:10]:
-        console.print(f"mismatch: {mismatch}")
+        ids = mismatch.get("last_update_id", mismatch.get("ts_event_ns"))
+        console.print(
+            f"mismatch at {ids} (reference {mismatch.get('reference_update_id', '-')}):\n"
+            f"  venue: {mismatch['expected_display']}\n  book:  {mismatch['actual_display']}"
+        )

@@ -1,26 +1,26 @@
-"""Shared output helpers for CLI commands: JSON to stdout, tables and errors for people."""
+"""Shared output helpers for CLI commands: JSON to stdout, clean errors on stderr."""
 
 from __future__ import annotations
 
 import json
-import sys
+from typing import NoReturn
 
 import typer
-from rich.console import Console
-
-err_console = Console(stderr=True)
 
 
 def print_json(payload: object) -> None:
-    """Print ``payload`` as indented JSON (sorted keys) on stdout."""
-    typer.echo(json.dumps(payload, indent=2, sort_keys=True, default=str))
+    """Print ``payload`` as indented JSON on stdout (Decimals and paths as strings)."""
+    typer.echo(json.dumps(payload, indent=2, default=str))
 
 
-def fail(message: str, code: int = 2) -> None:
-    """Print an error people can act on and exit with ``code``."""
-    err_console.print(f"[bold red]error:[/] {message}")
-    raise typer.Exit(code)
+def fail(error: Exception | str, json_output: bool = False) -> NoReturn:
+    """Report an expected error cleanly (no traceback) and exit with status 1.
 
-
-def is_tty() -> bool:
-    return sys.stderr.isatty()
+    With ``--json`` the error is also printed to stdout as ``{"error": {type, message}}``.
+    """
+    message = str(error)
+    if json_output:
+        kind = type(error).__name__ if isinstance(error, Exception) else "Error"
+        typer.echo(json.dumps({"error": {"type": kind, "message": message}}))
+    typer.echo(f"error: {message}", err=True)
+    raise typer.Exit(1)

@@ -146,6 +146,8 @@ class IntegrityChecker:
             if instrument is None and self._lookup is not None:
                 found = self._lookup(instrument_id)
                 instrument = found if isinstance(found, Instrument) else None
+                if instrument is not None:
+                    self._instruments[instrument_id] = instrument
             if instrument is None:
                 raise DataError(f"unknown instrument {instrument_id!r}")
             book = book_for(instrument)
@@ -292,7 +294,23 @@ class IntegrityChecker:
                 )
             del references[:index]
 
+    def _display(self, instrument_id: str, top: list) -> str:
+        instrument = self._instruments.get(instrument_id)
+        if instrument is None:
+            return str(top)
+
+        def show(value, formatter):
+            return "-" if value is None else formatter(value)
+
+        price, size = instrument.format_price, instrument.format_size
+        return (
+            f"bid {show(top[0], price)} x {show(top[1], size)}"
+            f" | ask {show(top[2], price)} x {show(top[3], size)}"
+        )
+
     def _mismatch(self, detail: dict) -> None:
+        detail["expected_display"] = self._display(detail["instrument_id"], detail["expected"])
+        detail["actual_display"] = self._display(detail["instrument_id"], detail["actual"])
         self.report.mismatched += 1
         if len(self.report.mismatches) < self.max_listed:
             self.report.mismatches.append(detail)
