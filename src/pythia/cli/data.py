@@ -6,7 +6,6 @@ Heavy modules (pyarrow, venue readers) are imported inside the commands so that
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import typer
