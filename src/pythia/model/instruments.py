@@ -134,3 +134,39 @@ class OutcomeGroup:
 def probability_scheme(tick: int, price_decimals: int) -> TickScheme:
     """A probability grid ``tick .. 1 - tick`` (Polymarket's valid range)."""
     return TickScheme.uniform(tick, tick, pow10(price_decimals) - tick)
+
+
+OPEN_ENDED_MAX_PRICE_UNITS = 10**18
+
+
+def crypto_instrument(
+    instrument_id: str,
+    venue: str,
+    symbol: str,
+    price_decimals: int,
+    size_decimals: int,
+    base: str,
+    quote: str,
+    settle: str | None = None,
+    min_size: int = 1,
+    tick: int = 1,
+) -> CryptoSpot | CryptoPerpetual:
+    """A crypto spot pair, or a perpetual when ``settle`` is given, with an open-ended grid
+    of ``tick`` price units (prices from one tick up)."""
+    common = dict(
+        id=instrument_id,
+        venue=venue,
+        symbol=symbol,
+        price_decimals=price_decimals,
+        size_decimals=size_decimals,
+        ticks=TickScheme.uniform(tick, tick, OPEN_ENDED_MAX_PRICE_UNITS),
+        min_size=min_size,
+        quote_currency=quote,
+        bounded=False,
+        base_currency=base,
+    )
+    if settle is not None:
+        return CryptoPerpetual(
+            kind=InstrumentKind.CRYPTO_PERPETUAL, settle_currency=settle, **common
+        )
+    return CryptoSpot(kind=InstrumentKind.CRYPTO_SPOT, **common)

@@ -9,12 +9,10 @@ here; any other symbol falls back to 8 price decimals with a one-unit tick.
 from __future__ import annotations
 
 from pythia.core.fixed import parse_units
-from pythia.model.instruments import CryptoPerpetual, CryptoSpot, Instrument, InstrumentKind
-from pythia.model.ticks import TickScheme
+from pythia.model.instruments import Instrument, crypto_instrument
 
 VENUE = "binance"
 WIRE_DECIMALS = 8
-MAX_PRICE_UNITS = 10**15
 
 # symbol -> (tickSize, stepSize, base, quote), from exchangeInfo (spot, 2024-08).
 SPOT_FILTERS: dict[str, tuple[str, str, str, str]] = {
@@ -41,23 +39,14 @@ def make_instrument(symbol: str, futures: bool = False) -> Instrument:
     if not quote:
         quote = next((q for q in _QUOTES if symbol.endswith(q) and symbol != q), "")
         base = symbol[: len(symbol) - len(quote)] if quote else symbol
-    price_decimals = _decimals_of(tick)
-    common = dict(
-        id=instrument_id(symbol, futures),
-        venue=VENUE,
-        symbol=symbol,
-        price_decimals=price_decimals,
-        size_decimals=WIRE_DECIMALS,
-        ticks=TickScheme.uniform(1, 1, MAX_PRICE_UNITS),
+    return crypto_instrument(
+        instrument_id(symbol, futures),
+        VENUE,
+        symbol,
+        _decimals_of(tick),
+        WIRE_DECIMALS,
+        base,
+        quote or "USDT",
+        settle=(quote or "USDT") if futures else None,
         min_size=parse_units(step, WIRE_DECIMALS),
-        quote_currency=quote or "USDT",
-        bounded=False,
     )
-    if futures:
-        return CryptoPerpetual(
-            kind=InstrumentKind.CRYPTO_PERPETUAL,
-            base_currency=base,
-            settle_currency=quote,
-            **common,
-        )
-    return CryptoSpot(kind=InstrumentKind.CRYPTO_SPOT, base_currency=base, **common)

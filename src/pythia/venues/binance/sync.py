@@ -13,8 +13,8 @@ from pythia.model.events import NO_SEQUENCE
 from pythia.ports.market_data import SyncAction
 
 
-class SpotDepthSync:
-    """The spot rule. Without a snapshot nothing is ever in sync."""
+class _DepthSync:
+    """State shared by the rules: the snapshot id and the last applied update id."""
 
     def __init__(self) -> None:
         self.snapshot_id = NO_SEQUENCE
@@ -25,6 +25,10 @@ class SpotDepthSync:
         self.snapshot_id = sequence
         self.last_id = sequence
         self.awaiting_first = True
+
+
+class SpotDepthSync(_DepthSync):
+    """The spot rule. Without a snapshot nothing is ever in sync."""
 
     def check(self, first_sequence: int, sequence: int, prev_sequence: int) -> str:
         if self.snapshot_id == NO_SEQUENCE:
@@ -38,18 +42,8 @@ class SpotDepthSync:
         return SyncAction.APPLY if ok else SyncAction.GAP
 
 
-class FuturesDepthSync:
+class FuturesDepthSync(_DepthSync):
     """The USD-M futures rule, chained by ``pu``."""
-
-    def __init__(self) -> None:
-        self.snapshot_id = NO_SEQUENCE
-        self.last_id = NO_SEQUENCE
-        self.awaiting_first = True
-
-    def on_snapshot(self, sequence: int) -> None:
-        self.snapshot_id = sequence
-        self.last_id = sequence
-        self.awaiting_first = True
 
     def check(self, first_sequence: int, sequence: int, prev_sequence: int) -> str:
         if self.snapshot_id == NO_SEQUENCE:
@@ -63,7 +57,3 @@ class FuturesDepthSync:
         self.awaiting_first = False
         self.last_id = sequence
         return SyncAction.APPLY if ok else SyncAction.GAP
-
-
-def synchronizer_for(instrument_kind_is_futures: bool):
-    return FuturesDepthSync() if instrument_kind_is_futures else SpotDepthSync()

@@ -18,12 +18,10 @@ from pythia.core.errors import DataError
 from pythia.core.fixed import parse_units
 from pythia.model.enums import Side
 from pythia.model.events import BookDelta, BookSnapshot, Level, Trade
-from pythia.model.instruments import CryptoPerpetual, InstrumentKind
-from pythia.model.ticks import TickScheme
+from pythia.model.instruments import CryptoPerpetual, crypto_instrument
 from pythia.venues.bybit import wire
 
 VENUE = "bybit"
-MAX_PRICE_UNITS = 10**18
 
 DEFAULT_DECIMALS: dict[str, tuple[int, int]] = {
     "XRPUSDT": (4, 0),  # linear perp: tick 0.0001, lot 1 XRP (read off the 2024-12-01 capture)
@@ -54,19 +52,8 @@ def make_instrument(symbol: str, price_decimals: int, size_decimals: int) -> Cry
     """The instrument of a Bybit linear (or inverse) perpetual with the given precision."""
     symbol = symbol.upper()
     base, quote, settle = split_symbol(symbol)
-    return CryptoPerpetual(
-        id=instrument_id(symbol),
-        venue=VENUE,
-        symbol=symbol,
-        kind=InstrumentKind.CRYPTO_PERPETUAL,
-        price_decimals=price_decimals,
-        size_decimals=size_decimals,
-        ticks=TickScheme.uniform(1, 1, MAX_PRICE_UNITS),
-        min_size=1,
-        quote_currency=quote,
-        bounded=False,
-        base_currency=base,
-        settle_currency=settle,
+    return crypto_instrument(
+        instrument_id(symbol), VENUE, symbol, price_decimals, size_decimals, base, quote, settle
     )
 
 

@@ -25,12 +25,10 @@ from pythia.core.errors import DataError
 from pythia.core.fixed import parse_units
 from pythia.model.enums import Side
 from pythia.model.events import BookDelta, BookSnapshot, Level, MarketEvent, TopOfBook, Trade
-from pythia.model.instruments import CryptoPerpetual, CryptoSpot, Instrument, InstrumentKind
-from pythia.model.ticks import TickScheme
+from pythia.model.instruments import Instrument, crypto_instrument
 from pythia.venues.tardis import wire
 
 VENUE = "tardis"
-MAX_PRICE_UNITS = 10**18
 
 DERIVATIVES = frozenset(
     {
@@ -74,24 +72,19 @@ def make_instrument(
 ) -> Instrument:
     """A Tardis instrument: a perpetual on a derivatives exchange, else spot; one-unit tick."""
     base, quote = split_symbol(symbol)
-    common = dict(
-        id=instrument_id(exchange, symbol),
-        venue=VENUE,
-        symbol=symbol,
-        price_decimals=price_decimals,
-        size_decimals=size_decimals,
-        ticks=TickScheme.uniform(1, 1, MAX_PRICE_UNITS),
-        min_size=1,
-        quote_currency=quote,
-        bounded=False,
-        base_currency=base,
-    )
+    settle = None
     if exchange in DERIVATIVES:
         settle = base if quote == "USD" else quote  # USD-quoted contracts are inverse
-        return CryptoPerpetual(
-            kind=InstrumentKind.CRYPTO_PERPETUAL, settle_currency=settle, **common
-        )
-    return CryptoSpot(kind=InstrumentKind.CRYPTO_SPOT, **common)
+    return crypto_instrument(
+        instrument_id(exchange, symbol),
+        VENUE,
+        symbol,
+        price_decimals,
+        size_decimals,
+        base,
+        quote,
+        settle,
+    )
 
 
 def decimals_of(text: str) -> int:
