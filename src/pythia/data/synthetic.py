@@ -65,6 +65,7 @@ def prediction_market_stream(
         bid_levels: list[tuple[int, int]] = []
         ask_levels: list[tuple[int, int]] = []
         while len(bid_levels) + len(ask_levels) < levels_per_delta and produced < n_updates:
+            before = len(bid_levels) + len(ask_levels)
             roll = rng.random()
             if roll < move_probability:
                 if rng.random() < 0.5 and ask_bottom + tick <= high:
@@ -92,7 +93,7 @@ def prediction_market_stream(
                 else:
                     book.pop(price, None)
                 (bid_levels if is_bid else ask_levels).append((price, size))
-            produced += 1
+            produced += len(bid_levels) + len(ask_levels) - before
         ts += interval_ns
         sequence += 1
         yield BookDelta(
