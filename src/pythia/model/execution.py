@@ -10,8 +10,8 @@ from pythia.model.enums import Side
 
 
 class OrderStatus(enum.Enum):
-    PENDING = "pending"
-    OPEN = "open"
+    PENDING = "pending"  # submitted, not yet acknowledged
+    OPEN = "open"  # accepted and resting
     PARTIALLY_FILLED = "partially_filled"
     FILLED = "filled"
     CANCELED = "canceled"
@@ -37,6 +37,8 @@ class OrderUpdate(msgspec.Struct, frozen=True, gc=False):
     ts_event_ns: int
     ts_recv_ns: int
     client_order_id: str = ""
+    reason: str = ""
+    """Why the order was rejected, cancelled or expired (a ``RejectReason`` value or text)."""
 
 
 class FillReport(msgspec.Struct, frozen=True, gc=False):
@@ -55,3 +57,8 @@ class FillReport(msgspec.Struct, frozen=True, gc=False):
     ts_recv_ns: int
     status: str = ""
     """Venue settlement status where it has one (Polymarket MATCHED, MINED, CONFIRMED, ...)."""
+    client_order_id: str = ""
+    cash_micros: int = 0
+    """Signed cash change of the fill before fees, in micro-units of the quote currency
+    (negative when buying). Set by the venue (or the simulator, with the venue's rounding);
+    0 when the venue does not report it."""
