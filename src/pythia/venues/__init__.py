@@ -38,3 +38,27 @@ def synchronizer_factory(venue: str):
     function returning None when the venue's reader needs no external sync rule."""
     module = importlib.import_module(CAPTURE_READERS[venue.lower()])
     return getattr(module, "synchronizer_for", lambda instrument: None)
+
+
+PROFILES: dict[str, str] = {
+    "polymarket": "pythia.venues.polymarket.profile",
+    "kalshi": "pythia.venues.kalshi.profile",
+    "betfair": "pythia.venues.betfair.profile",
+    "binance": "pythia.venues.binance.profile",
+    "bybit": "pythia.venues.bybit.profile",
+}
+
+
+def profile_for(venue: str, **overrides: object):
+    """Return ``venue``'s ``VenueProfile`` (``pythia.sim.models.base``) built by its
+    ``make_profile(**overrides)``; unknown keys or values raise ``ConfigError``.
+
+    >>> profile_for("kalshi", maker_coefficient="0.0175").supports_reduce_only
+    True
+    """
+    module_name = PROFILES.get(venue.lower())
+    if module_name is None:
+        known = ", ".join(sorted(PROFILES))
+        raise ConfigError(f"unknown venue {venue!r} for a profile; known venues: {known}")
+    module = importlib.import_module(module_name)
+    return module.make_profile(**overrides)

@@ -1,4 +1,4 @@
-"""Binance instrument rules.
+"""Binance instrument rules and the spot venue profile.
 
 Binance sends prices and quantities with 8 decimals. Pythia keeps prices in the symbol's tick
 (from exchangeInfo ``PRICE_FILTER.tickSize``) and sizes at 8 decimals (the wire precision),
@@ -8,8 +8,16 @@ here; any other symbol falls back to 8 price decimals with a one-unit tick.
 
 from __future__ import annotations
 
+from decimal import Decimal
+from typing import Any
+
 from pythia.core.fixed import parse_units
 from pythia.model.instruments import Instrument, crypto_instrument
+from pythia.model.orders import OrderType, TimeInForce
+from pythia.sim.models.base import VenueProfile
+from pythia.sim.models.config import PROFILE_KEYS, check_keys, config_decimal, profile_models
+from pythia.sim.models.fees import BpsFee
+from pythia.sim.models.queue import RiskAverseQueue
 
 VENUE = "binance"
 WIRE_DECIMALS = 8
@@ -50,3 +58,41 @@ def make_instrument(symbol: str, futures: bool = False) -> Instrument:
         settle=(quote or "USDT") if futures else None,
         min_size=parse_units(step, WIRE_DECIMALS),
     )
+
+
+# --- Venue profile (spot) -------------------------------------------------------------------
+#
+# Spot order types LIMIT and MARKET (LIMIT_MAKER is a post-only LIMIT); time in force GTC, IOC
+# and FOK only: spot has no GTD (the spot ``timeInForce`` enum is GTC/IOC/FOK; GTD exists on
+# USD-M futures). No reduce-only on spot. Fees: 10 bps maker and taker (the base tier without
+# BNB discount), configurable; the fee is taken in the received asset or BNB and is modelled
+# by its quote value. The NOTIONAL / MIN_NOTIONAL filter is per symbol: set
+# ``min_notional_micros`` to apply one.
+
+FEE_KEYS = ("maker_bps", "taker_bps")
+DEFAULT_MAKER_BPS = Decimal(10)
+DEFAULT_TAKER_BPS = Decimal(10)
+
+
+def make_profile(**config: Any) -> VenueProfile:
+    """Build the Binance spot profile. Keys: ``maker_bps`` and ``taker_bps`` (default 10),
+    and the shared ``latency``, ``queue``, ``min_notional_micros``."""
+    where = f"{VENUE} profile"
+    check_keys(config, FEE_KEYS + PROFILE_KEYS, where)
+    fee = BpsFee(
+        config_decimal(config, "maker_bps", DEFAULT_MAKER_BPS, where),
+        config_decimal(config, "taker_bps", DEFAULT_TAKER_BPS, where),
+    )
+    return VenueProfile(
+        venue=VENUE,
+        fee_model=fee,
+        order_types=frozenset({OrderType.LIMIT, OrderType.MARKET}),
+        time_in_force=frozenset({TimeInForce.GTC, TimeInForce.FOK, TimeInForce.IOC}),
+        supports_post_only=True,
+        supports_reduce_only=False,
+        complementary_matching=False,
+        **profile_models(config, RiskAverseQueue(), where),
+    )
+
+
+DEFAULT_PROFILE = make_profile()
