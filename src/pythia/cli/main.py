@@ -6,6 +6,7 @@ import typer
 
 from pythia import __version__
 from pythia.cli import data_check  # noqa: F401  (registers `pythia data check`)
+from pythia.cli.backtest import backtest
 from pythia.cli.data import data_app
 
 app = typer.Typer(
@@ -15,6 +16,7 @@ app = typer.Typer(
     add_completion=False,
 )
 app.add_typer(data_app, name="data")
+app.command("backtest")(backtest)
 
 
 @app.command()

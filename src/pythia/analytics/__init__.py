@@ -1,0 +1,1 @@
+"""Signals and statistics: performance metrics, and later order-flow signals and Greeks."""

@@ -1,0 +1,1 @@
+"""Example strategies that exercise the engine honestly."""
