@@ -342,3 +342,27 @@ def main(argv: list[str] | None = None) -> None:
 
 if __name__ == "__main__":
     main()
+
+
+def measure_all(repeat: int = 3) -> dict:
+    """Both streams, both settings, batched and unbatched: for bench_engine.py --peers."""
+    results: dict = {}
+    for name, loader in (("binance", binance_data), ("synthetic", synthetic_data)):
+        instrument, events = loader()
+        deltas = nautilus_deltas(
+            events,
+            nautilus_instrument_id(instrument),
+            instrument.price_decimals,
+            instrument.size_decimals,
+        )
+        for buffered in (True, False):
+            label = f"{name}_{'batched' if buffered else 'unbatched'}"
+            for with_strategy in (False, True):
+                run = best_of(deltas, instrument, with_strategy, repeat, buffer_deltas=buffered)
+                key = f"{label}_{'book_imbalance' if with_strategy else 'no_strategy'}"
+                results[key] = {
+                    "deltas": run["deltas"],
+                    "deltas_per_s": round(run["deltas_per_s"]),
+                    "orders": run.get("orders"),
+                }
+    return results

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from pythia.book import book_for
 from pythia.engine.kernel import Kernel, VenueSlot
 from pythia.model.enums import Side
 from pythia.model.events import BookDelta, BookSnapshot, Trade
@@ -31,12 +32,17 @@ class FakeVenue:
     def __init__(self):
         self.seen: list[tuple[str, int]] = []
         self.trades = 0
+        self.books = {}
 
     def add_instrument(self, instrument):
-        pass
+        self.books.setdefault(instrument.id, book_for(instrument))
 
     def on_market_event(self, event):
         self.seen.append(("market", event.ts_recv_ns))
+        if isinstance(event, BookSnapshot):
+            self.books[event.instrument_id].apply_snapshot(event)
+        elif isinstance(event, BookDelta):
+            self.books[event.instrument_id].apply_delta(event)
         return []
 
     def expire(self, ts_ns):
@@ -80,7 +86,7 @@ class FakeVenue:
         return []
 
     def book(self, instrument_id):
-        raise KeyError(instrument_id)
+        return self.books[instrument_id]
 
 
 class Recorder(Strategy):
@@ -182,3 +188,19 @@ def test_timers_fire_in_time_order():
     kernel, _ = kernel_with([strategy])
     kernel.run(events() + [Trade("fake:yes", 5000, 1, Side.BUY, "x", 4000, 4000)])
     assert strategy.calls == [("book", 1000), ("book", 2000), ("wake", 2500), ("book", 3000)]
+
+
+def test_zero_feed_latency_shares_the_venue_book():
+    strategy = Recorder()
+    kernel, venue = kernel_with([strategy], feed=0)
+    kernel.run(events())
+    assert kernel.books["fake:yes"] is venue.books["fake:yes"]
+    assert strategy.calls == [("book", 1000), ("book", 2000), ("book", 3000)]
+    assert kernel.books["fake:yes"].best_bid() == (4900, 100)
+
+
+def test_with_feed_latency_the_strategy_keeps_its_own_book():
+    kernel, venue = kernel_with([Recorder()], feed=10)
+    kernel.run(events())
+    assert kernel.books["fake:yes"] is not venue.books["fake:yes"]
+    assert kernel.books["fake:yes"].bids() == venue.books["fake:yes"].bids()

@@ -11,6 +11,9 @@ in this order (the tie-break rule), and in arrival order within a rank:
 3. a market event reaches the strategies (after the feed latency: no look-ahead);
 4. a timer fires.
 
+With a constant zero feed latency a strategy sees each market event immediately after the
+venue applied it (before anything else is processed), reading the venue's own book.
+
 Fills change the venue-side portfolio at venue time (so balance checks are exact); the
 strategy's view of positions and cash changes when the fill reaches it.
 """
@@ -41,7 +44,7 @@ from pythia.model.instruments import Instrument, OutcomeGroup
 from pythia.model.orders import CancelRequest, OrderRequest, ReplaceRequest
 from pythia.orders.manager import OrderManager
 from pythia.ports.market_data import BookSynchronizer, SyncAction
-from pythia.sim.models.base import LatencyConfig
+from pythia.sim.models.base import ConstantLatency, LatencyConfig
 from pythia.strategy.base import Strategy
 
 VENUE_MARKET, VENUE_ORDER, STRATEGY_RESPONSE, STRATEGY_MARKET, TIMER = range(5)
@@ -65,12 +68,21 @@ class SimClock:
 
 @dataclass
 class VenueSlot:
-    """A venue the kernel routes to: its gateway, latencies and settlement commission."""
+    """A venue the kernel routes to: its gateway, latencies and settlement commission.
 
-    gateway: object  # ports.execution.ExecutionVenue plus on_market_event / expire
+    With a constant zero feed latency the strategies read the venue's own books (they would
+    be identical copies) and see each market event right after the venue applied it.
+    """
+
+    gateway: object  # ports.execution.ExecutionVenue plus on_market_event / expire / book
     latency: LatencyConfig
     commission_bps: int = 0
     last_feed_ns: int = 0
+    shared_books: bool = field(init=False)
+
+    def __post_init__(self) -> None:
+        feed = self.latency.feed
+        self.shared_books = isinstance(feed, ConstantLatency) and feed.latency_ns == 0
 
 
 @dataclass
@@ -118,6 +130,7 @@ class Kernel:
         self._owner: dict[str, Strategy] = {}
         self._observers: list[Callable[[int], None]] = []
         self._contexts: dict[str, object] = {}
+        self._shared: set[str] = set()
 
     # ---- setup ----------------------------------------------------------------------------
     def add_definition(self, definition: Instrument | OutcomeGroup) -> None:
@@ -128,7 +141,10 @@ class Kernel:
             slot = self.venues.get(definition.venue)
             if slot is not None:
                 slot.gateway.add_instrument(definition)
-            if definition.id not in self.books:
+            if slot is not None and slot.shared_books:
+                self.books[definition.id] = slot.gateway.book(definition.id)
+                self._shared.add(definition.id)
+            elif definition.id not in self.books:
                 self.books[definition.id] = book_for(definition, CrossPolicy.DROP_STALE)
             self._sync[definition.id] = self._synchronizer_for(definition)
 
@@ -199,6 +215,11 @@ class Kernel:
             self._route(responses, slot)
             if kind is Resolution:
                 self.portfolio.settle(event, ts, commission_bps=slot.commission_bps)
+            if slot.shared_books:
+                for observer in self._observers:
+                    observer(ts)
+                self._strategy_market(event)
+                return
             feed_ns = max(ts + slot.latency.feed.sample_ns(self.rng), slot.last_feed_ns)
             slot.last_feed_ns = feed_ns
         else:
@@ -288,7 +309,9 @@ class Kernel:
             if book is None:
                 return
             try:
-                if kind is BookDelta:
+                if event.instrument_id in self._shared:
+                    pass  # the venue already applied it to this very book
+                elif kind is BookDelta:
                     book.apply_delta(event)
                 else:
                     book.apply_snapshot(event)
@@ -322,7 +345,8 @@ class Kernel:
             return
         ticks = instrument.ticks.with_tick(event.new_tick)
         self.add_definition(instrument.with_ticks(ticks))
-        self.books[event.instrument_id].set_ticks(ticks)
+        if event.instrument_id not in self._shared:
+            self.books[event.instrument_id].set_ticks(ticks)
 
     def _strategy_response(self, response) -> None:
         strategy = self._owner.get(response.client_order_id)

@@ -219,6 +219,17 @@ class VenueBooks:
         book = self.books[instrument_id]
         consumed = self._consumed.get(instrument_id, {})
         traded = self._traded.get(instrument_id, {})
+        is_delta = event.__class__ is BookDelta
+        if is_delta and not watched:
+            # Fast path: no resting order of ours is affected; only forget what the levels
+            # this delta sets had remembered.
+            book.apply_delta(event)
+            if consumed or traded:
+                for side, levels in ((BookSide.BID, event.bids), (BookSide.ASK, event.asks)):
+                    for price, _ in levels:
+                        consumed.pop((side, price), None)
+                        traded.pop((side, price), None)
+            return []
         listed: dict[LevelKey, None] = {}
         if isinstance(event, BookDelta):
             listed = dict.fromkeys(
