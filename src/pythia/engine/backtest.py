@@ -51,6 +51,7 @@ class BacktestResult:
             "fills": self.fills,
             "ledger": self.ledger,
             "equity_curve": [[ts, money(v)] for ts, v in self.equity_curve],
+            "exposure_curve": [[ts, money(v)] for ts, v in self.exposure_curve],
             "logs": self.logs,
         }
 
@@ -268,6 +269,7 @@ def build_result(
         "gaps": kernel.stats.gaps,
         "rejected_updates": kernel.stats.rejected_updates,
         "strategy_errors": kernel.stats.strategy_errors,
+        "accounting_errors": kernel.stats.accounting_errors,
         "start_ns": curve[0][0] if curve else 0,
         "end_ns": curve[-1][0] if curve else 0,
     }

@@ -93,6 +93,7 @@ class KernelStats:
     rejected_updates: int = 0
     strategy_errors: list[dict] = field(default_factory=list)
     rejections: Counter = field(default_factory=Counter)
+    accounting_errors: list[dict] = field(default_factory=list)
 
 
 class Kernel:
@@ -260,7 +261,16 @@ class Kernel:
     def _route(self, responses: list, slot: VenueSlot) -> None:
         for response in responses:
             if response.__class__ is FillReport:
-                self.portfolio.apply_fill(response)
+                try:
+                    self.portfolio.apply_fill(response)
+                except DataError as error:
+                    # The venue filled what the account cannot hold: an accounting bug.
+                    # Keep the ledger consistent (the fill is not booked) and report it.
+                    self.stats.accounting_errors.append(
+                        {"ts_ns": response.ts_event_ns, "trade_id": response.trade_id,
+                         "error": str(error)}
+                    )
+                    continue
                 self.fills.append(response)
             elif response.status is OrderStatus.REJECTED:
                 self.stats.rejections[response.reason or "unknown"] += 1

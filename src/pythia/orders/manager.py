@@ -29,7 +29,7 @@ class OrderState(enum.Enum):
 
     @property
     def is_open(self) -> bool:
-        return self in _OPEN
+        return self._is_open  # set below; avoids hashing the enum on a hot path
 
 
 _OPEN = {
@@ -38,6 +38,8 @@ _OPEN = {
     OrderState.PARTIALLY_FILLED,
     OrderState.CANCEL_PENDING,
 }
+for _state in OrderState:
+    _state._is_open = _state in _OPEN
 _TERMINAL = {OrderState.FILLED, OrderState.CANCELLED, OrderState.REJECTED, OrderState.EXPIRED}
 _ALLOWED: dict[OrderState, set[OrderState]] = {
     OrderState.CREATED: {OrderState.SUBMITTED, OrderState.REJECTED},
@@ -121,6 +123,7 @@ class OrderManager:
 
     def __init__(self, prefix: str = "O") -> None:
         self._orders: dict[str, Order] = {}
+        self._open: dict[str, Order] = {}  # the open ones, in creation order
         self._prefix = prefix
         self._next_id = 0
         self.illegal_transitions = 0
@@ -146,11 +149,16 @@ class OrderManager:
         return list(self._orders.values())
 
     def open_orders(self, instrument_id: str | None = None) -> list[Order]:
-        return [
-            o
-            for o in self._orders.values()
-            if o.state.is_open and (instrument_id is None or o.instrument_id == instrument_id)
-        ]
+        if instrument_id is None:
+            return list(self._open.values())
+        return [o for o in self._open.values() if o.instrument_id == instrument_id]
+
+    def _set_state(self, order: Order, state: OrderState) -> None:
+        order.state = state
+        if state.is_open:
+            self._open.setdefault(order.client_order_id, order)
+        else:
+            self._open.pop(order.client_order_id, None)
 
     def transition(self, order: Order, new_state: OrderState, ts_ns: int) -> None:
         if new_state is order.state and new_state is not OrderState.PARTIALLY_FILLED:
@@ -161,7 +169,7 @@ class OrderManager:
                 f"order {order.client_order_id}: illegal transition"
                 f" {order.state.value} -> {new_state.value}"
             )
-        order.state = new_state
+        self._set_state(order, new_state)
         order.updated_ns = ts_ns
 
     def on_update(self, update: OrderUpdate) -> Order:
@@ -204,7 +212,7 @@ class OrderManager:
         if order.state in _TERMINAL:
             # A late fill after a cancel or expiry: the fill stands, the state does not revive.
             if target is OrderState.FILLED:
-                order.state = OrderState.FILLED
+                self._set_state(order, OrderState.FILLED)
             return order
         self.transition(order, target, fill.ts_event_ns)
         return order
