@@ -267,8 +267,11 @@ class Kernel:
                     # The venue filled what the account cannot hold: an accounting bug.
                     # Keep the ledger consistent (the fill is not booked) and report it.
                     self.stats.accounting_errors.append(
-                        {"ts_ns": response.ts_event_ns, "trade_id": response.trade_id,
-                         "error": str(error)}
+                        {
+                            "ts_ns": response.ts_event_ns,
+                            "trade_id": response.trade_id,
+                            "error": str(error),
+                        }
                     )
                     continue
                 self.fills.append(response)

@@ -17,7 +17,12 @@ from pythia.sim.models.config import (
     profile_models,
     queue_from_config,
 )
-from pythia.sim.models.fees import BetfairFee, BpsFee, KalshiFee, PolymarketFee
+from pythia.sim.models.fees import (
+    BpsFee,
+    CentRoundedProbabilityFee,
+    ProbabilityPowerFee,
+    SettlementOnlyFee,
+)
 from pythia.sim.models.latency import (
     ConstantLatency,
     EmpiricalLatency,
@@ -143,23 +148,23 @@ def test_queue_from_config_errors(config, message):
     ("config", "expected"),
     [
         (
-            {"model": "polymarket", "rate": "0.072"},
-            PolymarketFee(Decimal("0.072"), 1, True),
+            {"model": "probability_power", "rate": "0.072"},
+            ProbabilityPowerFee(Decimal("0.072"), 1, True),
         ),
         (
-            {"model": "polymarket", "rate": 0.25, "exponent": 2, "taker_only": False},
-            PolymarketFee(Decimal("0.25"), 2, False),
+            {"model": "probability_power", "rate": 0.25, "exponent": 2, "taker_only": False},
+            ProbabilityPowerFee(Decimal("0.25"), 2, False),
         ),
         (
-            {"model": "polymarket", "rate": "0.04", "rounding": "half_even"},
-            PolymarketFee(Decimal("0.04"), rounding=Rounding.HALF_EVEN),
+            {"model": "probability_power", "rate": "0.04", "rounding": "half_even"},
+            ProbabilityPowerFee(Decimal("0.04"), rounding=Rounding.HALF_EVEN),
         ),
-        ({"model": "kalshi"}, KalshiFee()),
+        ({"model": "cent_rounded_probability"}, CentRoundedProbabilityFee()),
         (
-            {"model": "kalshi", "maker_coefficient": "0.0175", "fee_decimals": 4},
-            KalshiFee(Decimal("0.07"), Decimal("0.0175"), 4),
+            {"model": "cent_rounded_probability", "maker_coefficient": "0.0175", "fee_decimals": 4},
+            CentRoundedProbabilityFee(Decimal("0.07"), Decimal("0.0175"), 4),
         ),
-        ({"model": "betfair"}, BetfairFee()),
+        ({"model": "settlement_only"}, SettlementOnlyFee()),
         (
             {"model": "bps", "maker_bps": 2, "taker_bps": "5.5"},
             BpsFee(Decimal(2), Decimal("5.5")),
@@ -175,22 +180,25 @@ def test_fee_from_config(config, expected):
 
 
 def test_fee_from_config_reads_a_float_rate_as_written():
-    assert fee_from_config({"model": "polymarket", "rate": 0.072}).rate == Decimal("0.072")
+    assert fee_from_config({"model": "probability_power", "rate": 0.072}).rate == Decimal("0.072")
 
 
 @pytest.mark.parametrize(
     ("config", "message"),
     [
-        ({"model": "flat"}, "valid models: betfair, bps, kalshi, polymarket"),
-        ({"model": "polymarket"}, "missing 'rate'"),
-        ({"model": "polymarket", "rate": "-1"}, ">= 0"),
-        ({"model": "polymarket", "rate": "x"}, "not a decimal number"),
-        ({"model": "polymarket", "rate": "0.1", "exponent": 1.5}, "integer >= 0"),
-        ({"model": "polymarket", "rate": "0.1", "taker_only": "yes"}, "true or false"),
-        ({"model": "polymarket", "rate": "0.1", "r": "0.1"}, "valid keys: exponent, model"),
+        (
+            {"model": "flat"},
+            "valid models: bps, cent_rounded_probability, probability_power, settlement_only",
+        ),
+        ({"model": "probability_power"}, "missing 'rate'"),
+        ({"model": "probability_power", "rate": "-1"}, ">= 0"),
+        ({"model": "probability_power", "rate": "x"}, "not a decimal number"),
+        ({"model": "probability_power", "rate": "0.1", "exponent": 1.5}, "integer >= 0"),
+        ({"model": "probability_power", "rate": "0.1", "taker_only": "yes"}, "true or false"),
+        ({"model": "probability_power", "rate": "0.1", "r": "0.1"}, "valid keys: exponent, model"),
         ({"model": "bps", "maker_bps": 1}, "missing 'taker_bps'"),
         ({"model": "bps", "maker_bps": 1, "taker_bps": 1, "rounding": "up!"}, "valid: down"),
-        ({"model": "betfair", "rate": 5}, "valid keys: model"),
+        ({"model": "settlement_only", "rate": 5}, "valid keys: model"),
     ],
 )
 def test_fee_from_config_errors(config, message):

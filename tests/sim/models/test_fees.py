@@ -21,7 +21,12 @@ from pythia.model.instruments import (
     probability_scheme,
 )
 from pythia.sim.models.base import FeeModel
-from pythia.sim.models.fees import BetfairFee, BpsFee, KalshiFee, PolymarketFee
+from pythia.sim.models.fees import (
+    BpsFee,
+    CentRoundedProbabilityFee,
+    ProbabilityPowerFee,
+    SettlementOnlyFee,
+)
 
 TAKER, MAKER = Liquidity.TAKER, Liquidity.MAKER
 
@@ -54,7 +59,13 @@ def exact_micros(amount: Fraction) -> Fraction:
 
 
 @pytest.mark.parametrize(
-    "model", [PolymarketFee(Decimal("0.03")), KalshiFee(), BetfairFee(), BpsFee(1, 2)]
+    "model",
+    [
+        ProbabilityPowerFee(Decimal("0.03")),
+        CentRoundedProbabilityFee(),
+        SettlementOnlyFee(),
+        BpsFee(1, 2),
+    ],
 )
 def test_every_model_is_a_fee_model(model):
     assert isinstance(model, FeeModel)
@@ -64,7 +75,7 @@ def test_every_model_is_a_fee_model(model):
 
 
 def test_polymarket_worked_example_crypto_100_shares_at_half_is_1_80():
-    fee = PolymarketFee(Decimal("0.072"), 1)
+    fee = ProbabilityPowerFee(Decimal("0.072"), 1)
     assert fee.fee_micros(POLY, HALF, 100 * SHARE, TAKER) == 1_800_000
 
 
@@ -83,37 +94,37 @@ def test_polymarket_worked_example_crypto_100_shares_at_half_is_1_80():
     ],
 )
 def test_polymarket_short_crypto_schedule_rate_quarter_exponent_two(price, shares, expected_micros):
-    fee = PolymarketFee(Decimal("0.25"), 2)
+    fee = ProbabilityPowerFee(Decimal("0.25"), 2)
     assert fee.fee_micros(POLY, price, shares, TAKER) == expected_micros
 
 
-def test_polymarket_fee_below_smallest_unit_rounds_to_zero():
+def test_probability_power_fee_below_smallest_unit_rounds_to_zero():
     # 1 share at 0.0001 with rate 0.072: 0.0000071993 < 0.00001
-    assert PolymarketFee(Decimal("0.072")).fee_micros(POLY, 1, SHARE, TAKER) == 0
+    assert ProbabilityPowerFee(Decimal("0.072")).fee_micros(POLY, 1, SHARE, TAKER) == 0
 
 
-def test_polymarket_fee_truncates_to_five_decimals_by_default():
+def test_probability_power_fee_truncates_to_five_decimals_by_default():
     # 1 share at 0.0005, rate 0.04: 0.04 x 0.0005 x 0.9995 = 0.00001999
-    assert PolymarketFee(Decimal("0.04")).fee_micros(POLY, 5, SHARE, TAKER) == 10
-    half_up = PolymarketFee(Decimal("0.04"), rounding=Rounding.HALF_UP)
+    assert ProbabilityPowerFee(Decimal("0.04")).fee_micros(POLY, 5, SHARE, TAKER) == 10
+    half_up = ProbabilityPowerFee(Decimal("0.04"), rounding=Rounding.HALF_UP)
     assert half_up.fee_micros(POLY, 5, SHARE, TAKER) == 20
 
 
 def test_polymarket_makers_pay_nothing_unless_the_market_charges_makers():
-    assert PolymarketFee(Decimal("0.072")).fee_micros(POLY, HALF, 100 * SHARE, MAKER) == 0
-    both_sides = PolymarketFee(Decimal("0.072"), taker_only=False)
+    assert ProbabilityPowerFee(Decimal("0.072")).fee_micros(POLY, HALF, 100 * SHARE, MAKER) == 0
+    both_sides = ProbabilityPowerFee(Decimal("0.072"), taker_only=False)
     assert both_sides.fee_micros(POLY, HALF, 100 * SHARE, MAKER) == 1_800_000
 
 
 def test_polymarket_zero_rate_and_extreme_prices_cost_nothing():
-    assert PolymarketFee(Decimal(0)).fee_micros(POLY, HALF, 100 * SHARE, TAKER) == 0
-    fee = PolymarketFee(Decimal("0.05"))
+    assert ProbabilityPowerFee(Decimal(0)).fee_micros(POLY, HALF, 100 * SHARE, TAKER) == 0
+    fee = ProbabilityPowerFee(Decimal("0.05"))
     assert fee.fee_micros(POLY, 0, 100 * SHARE, TAKER) == 0
     assert fee.fee_micros(POLY, 10_000, 100 * SHARE, TAKER) == 0
 
 
 def test_polymarket_rejects_prices_outside_zero_to_one_and_negative_sizes():
-    fee = PolymarketFee(Decimal("0.05"))
+    fee = ProbabilityPowerFee(Decimal("0.05"))
     with pytest.raises(DataError):
         fee.fee_micros(POLY, 10_001, SHARE, TAKER)
     with pytest.raises(DataError):
@@ -133,11 +144,11 @@ def test_polymarket_rejects_prices_outside_zero_to_one_and_negative_sizes():
 )
 def test_polymarket_rejects_bad_parameters(kwargs):
     with pytest.raises(ConfigError):
-        PolymarketFee(**kwargs)
+        ProbabilityPowerFee(**kwargs)
 
 
 def test_polymarket_accepts_a_decimal_string_rate():
-    assert PolymarketFee("0.072").rate == Decimal("0.072")
+    assert ProbabilityPowerFee("0.072").rate == Decimal("0.072")
 
 
 @given(
@@ -146,15 +157,15 @@ def test_polymarket_accepts_a_decimal_string_rate():
     price=st.integers(0, 10_000),
     size=st.integers(0, 10**12),
 )
-def test_polymarket_fee_is_the_exact_formula_truncated_to_five_decimals(
+def test_probability_power_fee_is_the_exact_formula_truncated_to_five_decimals(
     rate, exponent, price, size
 ):
-    fee = PolymarketFee(rate, exponent).fee_micros(POLY, price, size, TAKER)
+    fee = ProbabilityPowerFee(rate, exponent).fee_micros(POLY, price, size, TAKER)
     p = Fraction(price, 10_000)
     exact = exact_micros(Fraction(size, SHARE) * Fraction(rate) * (p * (1 - p)) ** exponent)
     assert fee % 10 == 0
     assert 0 <= fee <= exact < fee + 10
-    assert fee == PolymarketFee(rate, exponent).fee_micros(POLY, 10_000 - price, size, TAKER)
+    assert fee == ProbabilityPowerFee(rate, exponent).fee_micros(POLY, 10_000 - price, size, TAKER)
 
 
 # --- Kalshi ----------------------------------------------------------------------------------
@@ -165,43 +176,51 @@ def test_polymarket_fee_is_the_exact_formula_truncated_to_five_decimals(
     [(1, 20_000), (100, 1_750_000), (10, 180_000)],
 )
 def test_kalshi_taker_examples_at_half(contracts, expected_micros):
-    assert KalshiFee().fee_micros(KALSHI, HALF, contracts * CONTRACT, TAKER) == expected_micros
+    assert (
+        CentRoundedProbabilityFee().fee_micros(KALSHI, HALF, contracts * CONTRACT, TAKER)
+        == expected_micros
+    )
 
 
 def test_kalshi_maker_fee_only_on_series_that_charge_makers():
-    assert KalshiFee().fee_micros(KALSHI, HALF, 10 * CONTRACT, MAKER) == 0
-    maker_series = KalshiFee(maker_coefficient=Decimal("0.0175"))
+    assert CentRoundedProbabilityFee().fee_micros(KALSHI, HALF, 10 * CONTRACT, MAKER) == 0
+    maker_series = CentRoundedProbabilityFee(maker_coefficient=Decimal("0.0175"))
     assert maker_series.fee_micros(KALSHI, HALF, 10 * CONTRACT, MAKER) == 50_000  # 0.04375 up
     assert maker_series.fee_micros(KALSHI, HALF, 10 * CONTRACT, TAKER) == 180_000
 
 
 def test_kalshi_rounds_tiny_fees_up_to_a_cent():
-    assert KalshiFee().fee_micros(KALSHI, 100, CONTRACT, TAKER) == 10_000  # 0.000693
-    assert KalshiFee().fee_micros(KALSHI, HALF, 1, TAKER) == 10_000  # 0.01 contract
+    assert (
+        CentRoundedProbabilityFee().fee_micros(KALSHI, 100, CONTRACT, TAKER) == 10_000
+    )  # 0.000693
+    assert CentRoundedProbabilityFee().fee_micros(KALSHI, HALF, 1, TAKER) == 10_000  # 0.01 contract
 
 
 def test_kalshi_exact_cents_are_not_rounded_up():
     # 0.07 x 100 x 0.25 = 1.75 exactly (a float ceil gives 1.76)
-    assert KalshiFee().fee_micros(KALSHI, HALF, 100 * CONTRACT, TAKER) == 1_750_000
-    assert KalshiFee().fee_micros(KALSHI, HALF, 0, TAKER) == 0
+    assert CentRoundedProbabilityFee().fee_micros(KALSHI, HALF, 100 * CONTRACT, TAKER) == 1_750_000
+    assert CentRoundedProbabilityFee().fee_micros(KALSHI, HALF, 0, TAKER) == 0
 
 
 def test_kalshi_direct_member_precision_rounds_up_to_a_centicent():
-    assert KalshiFee(fee_decimals=4).fee_micros(KALSHI, HALF, CONTRACT, TAKER) == 17_500
+    assert (
+        CentRoundedProbabilityFee(fee_decimals=4).fee_micros(KALSHI, HALF, CONTRACT, TAKER)
+        == 17_500
+    )
 
 
 def test_kalshi_rejects_bad_parameters():
     with pytest.raises(ConfigError):
-        KalshiFee(taker_coefficient=0.07)
+        CentRoundedProbabilityFee(taker_coefficient=0.07)
     with pytest.raises(ConfigError):
-        KalshiFee(maker_coefficient=Decimal("-0.0175"))
+        CentRoundedProbabilityFee(maker_coefficient=Decimal("-0.0175"))
     with pytest.raises(DataError):
-        KalshiFee().fee_micros(KALSHI, -1, CONTRACT, TAKER)
+        CentRoundedProbabilityFee().fee_micros(KALSHI, -1, CONTRACT, TAKER)
 
 
 @given(price=st.integers(0, 10_000), size=st.integers(0, 10**9))
-def test_kalshi_fee_is_the_exact_formula_rounded_up_to_the_cent(price, size):
-    fee = KalshiFee().fee_micros(KALSHI, price, size, TAKER)
+def test_cent_rounded_fee_is_the_exact_formula_rounded_up_to_the_cent(price, size):
+    fee = CentRoundedProbabilityFee().fee_micros(KALSHI, price, size, TAKER)
     p = Fraction(price, 10_000)
     exact = exact_micros(Fraction(7, 100) * Fraction(size, CONTRACT) * p * (1 - p))
     assert fee % 10_000 == 0
@@ -213,8 +232,8 @@ def test_kalshi_fee_is_the_exact_formula_rounded_up_to_the_cent(price, size):
 
 def test_betfair_charges_nothing_per_fill():
     odds = outcome(2, 2)
-    assert BetfairFee().fee_micros(odds, 250, 10_000, TAKER) == 0
-    assert BetfairFee().fee_micros(odds, 250, 10_000, MAKER) == 0
+    assert SettlementOnlyFee().fee_micros(odds, 250, 10_000, TAKER) == 0
+    assert SettlementOnlyFee().fee_micros(odds, 250, 10_000, MAKER) == 0
 
 
 # --- Basis points ----------------------------------------------------------------------------

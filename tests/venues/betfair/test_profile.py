@@ -6,7 +6,7 @@ import pytest
 
 from pythia.core.errors import ConfigError
 from pythia.model.orders import OrderType, TimeInForce
-from pythia.sim.models.fees import BetfairFee
+from pythia.sim.models.fees import SettlementOnlyFee
 from pythia.sim.models.queue import RiskAverseQueue
 from pythia.venues import profile_for
 from pythia.venues.betfair.profile import DEFAULT_PROFILE, make_profile
@@ -20,7 +20,7 @@ def test_default_profile_rules():
     assert not profile.supports_post_only
     assert not profile.supports_reduce_only
     assert not profile.complementary_matching
-    assert profile.fee_model == BetfairFee()
+    assert profile.fee_model == SettlementOnlyFee()
     assert profile.settlement_commission_bps == 500
     assert profile.queue_model == RiskAverseQueue()
 

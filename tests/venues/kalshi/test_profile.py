@@ -9,7 +9,7 @@ import pytest
 from pythia.core.errors import ConfigError
 from pythia.model.execution import Liquidity
 from pythia.model.orders import OrderType, TimeInForce
-from pythia.sim.models.fees import KalshiFee
+from pythia.sim.models.fees import CentRoundedProbabilityFee
 from pythia.sim.models.queue import RiskAverseQueue
 from pythia.venues import profile_for
 from pythia.venues.kalshi.markets import default_market_definitions
@@ -37,7 +37,7 @@ def test_default_profile_rules():
 
 
 def test_default_fee_charges_takers_only():
-    assert DEFAULT_PROFILE.fee_model == KalshiFee(Decimal("0.07"), None)
+    assert DEFAULT_PROFILE.fee_model == CentRoundedProbabilityFee(Decimal("0.07"), None)
     assert DEFAULT_PROFILE.fee_model.fee_micros(YES, HALF, CONTRACTS_10, Liquidity.TAKER) == (
         180_000
     )

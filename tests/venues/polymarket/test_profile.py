@@ -9,7 +9,7 @@ import pytest
 from pythia.core.errors import ConfigError
 from pythia.model.execution import Liquidity
 from pythia.model.orders import OrderType, TimeInForce
-from pythia.sim.models.fees import PolymarketFee
+from pythia.sim.models.fees import ProbabilityPowerFee
 from pythia.sim.models.latency import ConstantLatency
 from pythia.sim.models.queue import ProbabilisticQueue, RiskAverseQueue
 from pythia.venues import profile_for
@@ -37,7 +37,7 @@ def test_default_profile_rules():
 
 
 def test_default_fee_is_a_fee_free_market_until_configured():
-    assert DEFAULT_PROFILE.fee_model == PolymarketFee(Decimal(0), 1, True)
+    assert DEFAULT_PROFILE.fee_model == ProbabilityPowerFee(Decimal(0), 1, True)
     assert DEFAULT_PROFILE.fee_model.fee_micros(TOKEN, 5_000, 100_000_000, Liquidity.TAKER) == 0
 
 
@@ -49,8 +49,10 @@ def test_configured_rate_gives_the_worked_example():
 
 
 def test_fee_model_from_market_fd():
-    assert fee_model_from_fd({"r": 0.03, "e": 1, "to": True}) == PolymarketFee(Decimal("0.03"))
-    assert fee_model_from_fd({"r": "0.25", "e": 2}) == PolymarketFee(Decimal("0.25"), 2)
+    assert fee_model_from_fd({"r": 0.03, "e": 1, "to": True}) == ProbabilityPowerFee(
+        Decimal("0.03")
+    )
+    assert fee_model_from_fd({"r": "0.25", "e": 2}) == ProbabilityPowerFee(Decimal("0.25"), 2)
     with pytest.raises(ConfigError, match="valid keys: e, r, to"):
         fee_model_from_fd({"rate": "0.03"})
 

@@ -24,7 +24,12 @@ from typing import Any
 from pythia.core.errors import ConfigError
 from pythia.core.fixed import Rounding
 from pythia.sim.models.base import FeeModel, LatencyConfig, LatencyModel, QueueModel
-from pythia.sim.models.fees import BetfairFee, BpsFee, KalshiFee, PolymarketFee
+from pythia.sim.models.fees import (
+    BpsFee,
+    CentRoundedProbabilityFee,
+    ProbabilityPowerFee,
+    SettlementOnlyFee,
+)
 from pythia.sim.models.latency import (
     ConstantLatency,
     EmpiricalLatency,
@@ -235,9 +240,9 @@ def _rounding(config: Config, default: Rounding, where: str) -> Rounding:
         raise ConfigError(f"{where}.rounding: unknown {value!r}; valid: {valid}") from None
 
 
-def _polymarket_fee(config: Config, where: str) -> FeeModel:
+def _probability_power_fee(config: Config, where: str) -> FeeModel:
     check_keys(config, ("model", "rate", "exponent", "taker_only", "rounding"), where)
-    return PolymarketFee(
+    return ProbabilityPowerFee(
         config_decimal(config, "rate", None, where),
         config_int(config, "exponent", 1, where),
         config_bool(config, "taker_only", True, where),
@@ -245,20 +250,20 @@ def _polymarket_fee(config: Config, where: str) -> FeeModel:
     )
 
 
-def _kalshi_fee(config: Config, where: str) -> FeeModel:
+def _cent_rounded_fee(config: Config, where: str) -> FeeModel:
     keys = ("model", "taker_coefficient", "maker_coefficient", "fee_decimals")
     check_keys(config, keys, where)
     maker = config.get("maker_coefficient")
-    return KalshiFee(
+    return CentRoundedProbabilityFee(
         config_decimal(config, "taker_coefficient", Decimal("0.07"), where),
         None if maker is None else config_decimal(config, "maker_coefficient", None, where),
         config_int(config, "fee_decimals", 2, where),
     )
 
 
-def _betfair_fee(config: Config, where: str) -> FeeModel:
+def _settlement_only_fee(config: Config, where: str) -> FeeModel:
     check_keys(config, ("model",), where)
-    return BetfairFee()
+    return SettlementOnlyFee()
 
 
 def _bps_fee(config: Config, where: str) -> FeeModel:
@@ -271,16 +276,18 @@ def _bps_fee(config: Config, where: str) -> FeeModel:
 
 
 _FEE_MODELS: dict[str, Callable[[Config, str], FeeModel]] = {
-    "polymarket": _polymarket_fee,
-    "kalshi": _kalshi_fee,
-    "betfair": _betfair_fee,
+    "probability_power": _probability_power_fee,
+    "cent_rounded_probability": _cent_rounded_fee,
+    "settlement_only": _settlement_only_fee,
     "bps": _bps_fee,
 }
 
 
 def fee_from_config(config: Config, where: str = "fee") -> FeeModel:
-    """Build a fee model: ``{"model": "polymarket", "rate": "0.072", "exponent": 1}``,
-    ``{"model": "kalshi", "maker_coefficient": "0.0175"}``, ``{"model": "betfair"}`` or
+    """Build a fee model (the venue that uses it in brackets):
+    ``{"model": "probability_power", "rate": "0.072", "exponent": 1}`` (Polymarket),
+    ``{"model": "cent_rounded_probability", "maker_coefficient": "0.0175"}`` (Kalshi),
+    ``{"model": "settlement_only"}`` (Betfair) or
     ``{"model": "bps", "maker_bps": "2", "taker_bps": "5.5"}``."""
     model = _model_name(config, _FEE_MODELS, where)
     return _FEE_MODELS[model](config, where)

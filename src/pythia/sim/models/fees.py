@@ -3,9 +3,9 @@
 Every model computes the venue's formula in integers (rates are ``Decimal`` turned into exact
 integer ratios, never ``float``) and rounds once, the way the venue rounds:
 
-- :class:`PolymarketFee`: ``C x rate x (p(1 - p))^exponent``, takers only, to 5 decimals.
-- :class:`KalshiFee`: ``ceil(coefficient x C x P(1 - P))`` to the cent.
-- :class:`BetfairFee`: nothing per fill (commission is charged on net market winnings at
+- :class:`ProbabilityPowerFee`: ``C x rate x (p(1 - p))^exponent``, takers only, to 5 decimals.
+- :class:`CentRoundedProbabilityFee`: ``ceil(coefficient x C x P(1 - P))`` to the cent.
+- :class:`SettlementOnlyFee`: nothing per fill (commission is charged on net market winnings at
   settlement; ``VenueProfile.settlement_commission_bps`` carries the rate).
 - :class:`BpsFee`: maker/taker basis points of the notional ``price x size``.
 
@@ -13,7 +13,7 @@ integer ratios, never ``float``) and rounds once, the way the venue rounds:
 >>> from pythia.model.instruments import probability_scheme, InstrumentKind, Instrument
 >>> token = Instrument("t", "v", "t", InstrumentKind.OUTCOME_TOKEN, 4, 6,
 ...                    probability_scheme(100, 4), 1, "USDC")
->>> PolymarketFee(Decimal("0.072")).fee_micros(token, 5000, 100_000_000, Liquidity.TAKER)
+>>> ProbabilityPowerFee(Decimal("0.072")).fee_micros(token, 5000, 100_000_000, Liquidity.TAKER)
 1800000
 """
 
@@ -68,7 +68,7 @@ def _check_probability_fill(instrument: Instrument, price: int, size: int) -> in
 
 
 @dataclass(frozen=True, slots=True)
-class PolymarketFee:
+class ProbabilityPowerFee:
     """Polymarket's platform fee: ``fee = C x rate x (p(1 - p))^exponent``.
 
     ``C`` is the shares filled (``size / 10**size_decimals``) and ``p`` the fill price.
@@ -120,7 +120,7 @@ class PolymarketFee:
 
 
 @dataclass(frozen=True, slots=True)
-class KalshiFee:
+class CentRoundedProbabilityFee:
     """Kalshi's trading fee: ``ceil(coefficient x C x P x (1 - P))`` to the cent.
 
     ``C`` is contracts (``size / 10**size_decimals``; fractional where the market allows),
@@ -170,7 +170,7 @@ class KalshiFee:
 
 
 @dataclass(frozen=True, slots=True)
-class BetfairFee:
+class SettlementOnlyFee:
     """No fee per fill: Betfair charges commission on a market's net winnings at settlement
     (the market base rate, ``VenueProfile.settlement_commission_bps``)."""
 

@@ -7,7 +7,7 @@
   takes a ``minFillSize`` (the full size for FOK; less for an IOC-like order).
 - No post-only or reduce-only orders; no complementary matching (back and lay on one runner's
   odds ladder).
-- Fees: nothing per fill (:class:`~pythia.sim.models.fees.BetfairFee`); commission is charged
+- Fees: nothing per fill (:class:`~pythia.sim.models.fees.SettlementOnlyFee`); commission is charged
   on each market's net winnings at settlement at the market base rate,
   ``settlement_commission_bps`` (default 500 = 5%; the real rate is ``marketBaseRate`` in
   each market definition).
@@ -22,7 +22,7 @@ from pythia.core.errors import ConfigError
 from pythia.model.orders import OrderType, TimeInForce
 from pythia.sim.models.base import VenueProfile
 from pythia.sim.models.config import PROFILE_KEYS, check_keys, config_int, profile_models
-from pythia.sim.models.fees import BetfairFee
+from pythia.sim.models.fees import SettlementOnlyFee
 from pythia.sim.models.queue import RiskAverseQueue
 
 VENUE = "betfair"
@@ -40,7 +40,7 @@ def make_profile(**config: Any) -> VenueProfile:
         raise ConfigError(f"{where}.settlement_commission_bps: at most 10000, got {commission}")
     return VenueProfile(
         venue=VENUE,
-        fee_model=BetfairFee(),
+        fee_model=SettlementOnlyFee(),
         order_types=frozenset({OrderType.LIMIT}),
         time_in_force=frozenset({TimeInForce.GTC, TimeInForce.FOK, TimeInForce.IOC}),
         supports_post_only=False,

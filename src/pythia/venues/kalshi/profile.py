@@ -4,9 +4,10 @@
   (an ``expiration_ts``), FOK (``fill_or_kill``) and IOC (``immediate_or_cancel``).
 - ``post_only`` and ``reduce_only`` are order fields.
 - Complementary matching: books hold bids only; a YES bid at x is a NO ask at 1 - x.
-- Fees: :class:`~pythia.sim.models.fees.KalshiFee`, ``ceil(0.07 x C x P(1 - P))`` to the cent
-  for takers; makers pay only on series with maker fees (``maker_coefficient``, 0.0175 since
-  July 2025), so the default charges makers nothing.
+- Fees: :class:`~pythia.sim.models.fees.CentRoundedProbabilityFee`,
+  ``ceil(0.07 x C x P(1 - P))`` to the cent for takers; makers pay only on series with
+  maker fees (``maker_coefficient``, 0.0175 since July 2025), so the default charges makers
+  nothing.
 - Queue: risk-averse by default.
 """
 
@@ -24,7 +25,7 @@ from pythia.sim.models.config import (
     config_int,
     profile_models,
 )
-from pythia.sim.models.fees import KalshiFee
+from pythia.sim.models.fees import CentRoundedProbabilityFee
 from pythia.sim.models.queue import RiskAverseQueue
 
 VENUE = "kalshi"
@@ -40,7 +41,7 @@ def make_profile(**config: Any) -> VenueProfile:
     where = f"{VENUE} profile"
     check_keys(config, FEE_KEYS + PROFILE_KEYS, where)
     maker = config.get("maker_coefficient")
-    fee = KalshiFee(
+    fee = CentRoundedProbabilityFee(
         config_decimal(config, "taker_coefficient", STANDARD_TAKER_COEFFICIENT, where),
         None if maker is None else config_decimal(config, "maker_coefficient", None, where),
         config_int(config, "fee_decimals", 2, where),

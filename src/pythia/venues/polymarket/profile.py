@@ -8,7 +8,7 @@
 - No reduce-only orders.
 - Complementary matching: a YES bid at x matches a NO bid at 1 - x or more (mint match) and
   two asks summing to 1 or less merge, so a YES bid acts as a NO ask.
-- Fees: :class:`~pythia.sim.models.fees.PolymarketFee`. Rates are per market
+- Fees: :class:`~pythia.sim.models.fees.ProbabilityPowerFee`. Rates are per market
   (``GET /clob-markets/{condition_id}`` -> ``fd: {r, e, to}``, see :func:`fee_model_from_fd`);
   the profile's default is rate 0 (a fee-free market), exponent 1, takers only, unless
   configured. Category rates are never hard-coded here.
@@ -34,19 +34,19 @@ from pythia.sim.models.config import (
     config_int,
     profile_models,
 )
-from pythia.sim.models.fees import PolymarketFee
+from pythia.sim.models.fees import ProbabilityPowerFee
 from pythia.sim.models.queue import RiskAverseQueue
 
 VENUE = "polymarket"
 FEE_KEYS = ("fee_rate", "fee_exponent", "fee_taker_only")
 
 
-def fee_model_from_fd(fd: Mapping[str, Any]) -> PolymarketFee:
+def fee_model_from_fd(fd: Mapping[str, Any]) -> ProbabilityPowerFee:
     """Build a market's fee model from its ``fd`` (``{"r": rate, "e": exponent, "to":
     takerOnly}`` from ``GET /clob-markets/{condition_id}``)."""
     where = "polymarket fd"
     check_keys(fd, ("r", "e", "to"), where)
-    return PolymarketFee(
+    return ProbabilityPowerFee(
         config_decimal(fd, "r", Decimal(0), where),
         config_int(fd, "e", 1, where),
         config_bool(fd, "to", True, where),
@@ -59,7 +59,7 @@ def make_profile(**config: Any) -> VenueProfile:
     ``min_notional_micros``."""
     where = f"{VENUE} profile"
     check_keys(config, FEE_KEYS + PROFILE_KEYS, where)
-    fee = PolymarketFee(
+    fee = ProbabilityPowerFee(
         config_decimal(config, "fee_rate", Decimal(0), where),
         config_int(config, "fee_exponent", 1, where),
         config_bool(config, "fee_taker_only", True, where),
