@@ -1,0 +1,1 @@
+"""Prediction-market arbitrage: exact, depth-aware detection and the strategies that trade it."""
