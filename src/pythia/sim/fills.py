@@ -32,6 +32,8 @@ from pythia.sim.resting import RISK_AVERSE_FALLBACK, advance_queue, allocate_tra
 EXPIRED = "expired"
 
 
+_NOTHING_WATCHED: frozenset = frozenset()
+
 class Matcher:
     """Books, orders and the rules that turn market events into fills."""
 
@@ -116,6 +118,13 @@ class Matcher:
         instrument_id = event.instrument_id
         if instrument_id not in self.books.books:
             return self.expire(ts_ns)
+        orders = self.orders
+        if not orders.by_instrument.get(instrument_id) and not orders.is_due(ts_ns):
+            complement_id = self.books.complement(instrument_id)
+            if complement_id is None or not orders.by_instrument.get(complement_id):
+                # Fast path: no resting order can be touched by this update.
+                self.books.apply(event, _NOTHING_WATCHED)
+                return []
         by_level: dict[LevelKey, list[SimOrder]] = {}
         for order in self.orders.on_instrument(instrument_id):
             by_level.setdefault((order.rest_side, order.price), []).append(order)

@@ -211,6 +211,10 @@ class OrderBookkeeping:
                 result.append(order)
         return result
 
+    def is_due(self, ts_ns: int) -> bool:
+        """True when a GTD order expires at or before ``ts_ns``."""
+        return bool(self._expiries) and self._expiries[0][0] <= ts_ns
+
     def on_instrument(self, instrument_id: str) -> list[SimOrder]:
         """Open orders of one instrument, in arrival order."""
         return list(self.by_instrument.get(instrument_id, {}).values())
