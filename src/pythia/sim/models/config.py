@@ -23,7 +23,14 @@ from typing import Any
 
 from pythia.core.errors import ConfigError
 from pythia.core.fixed import Rounding
-from pythia.sim.models.base import FeeModel, LatencyConfig, LatencyModel, QueueModel
+from pythia.model.orders import OrderType, TimeInForce
+from pythia.sim.models.base import (
+    FeeModel,
+    LatencyConfig,
+    LatencyModel,
+    QueueModel,
+    VenueProfile,
+)
 from pythia.sim.models.fees import (
     BpsFee,
     CentRoundedProbabilityFee,
@@ -304,3 +311,34 @@ def profile_models(config: Config, default_queue: QueueModel | None, where: str)
         "queue_model": default_queue if queue is None else queue,
         "min_notional_micros": config_int(config, "min_notional_micros", 0, where),
     }
+
+
+BPS_FEE_KEYS = ("maker_bps", "taker_bps")
+
+
+def bps_venue_profile(
+    venue: str,
+    config: Config,
+    maker_bps: Decimal,
+    taker_bps: Decimal,
+    supports_reduce_only: bool,
+) -> VenueProfile:
+    """The profile of a crypto venue charging maker/taker basis points: LIMIT and MARKET
+    orders, GTC/IOC/FOK, post-only, no complementary matching, risk-averse queue by default.
+    ``config`` may override ``maker_bps``, ``taker_bps`` and the shared profile keys."""
+    where = f"{venue} profile"
+    check_keys(config, BPS_FEE_KEYS + PROFILE_KEYS, where)
+    fee = BpsFee(
+        config_decimal(config, "maker_bps", maker_bps, where),
+        config_decimal(config, "taker_bps", taker_bps, where),
+    )
+    return VenueProfile(
+        venue=venue,
+        fee_model=fee,
+        order_types=frozenset({OrderType.LIMIT, OrderType.MARKET}),
+        time_in_force=frozenset({TimeInForce.GTC, TimeInForce.FOK, TimeInForce.IOC}),
+        supports_post_only=True,
+        supports_reduce_only=supports_reduce_only,
+        complementary_matching=False,
+        **profile_models(config, RiskAverseQueue(), where),
+    )

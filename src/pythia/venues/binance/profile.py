@@ -13,11 +13,8 @@ from typing import Any
 
 from pythia.core.fixed import parse_units
 from pythia.model.instruments import Instrument, crypto_instrument
-from pythia.model.orders import OrderType, TimeInForce
 from pythia.sim.models.base import VenueProfile
-from pythia.sim.models.config import PROFILE_KEYS, check_keys, config_decimal, profile_models
-from pythia.sim.models.fees import BpsFee
-from pythia.sim.models.queue import RiskAverseQueue
+from pythia.sim.models.config import bps_venue_profile
 
 VENUE = "binance"
 WIRE_DECIMALS = 8
@@ -69,7 +66,6 @@ def make_instrument(symbol: str, futures: bool = False) -> Instrument:
 # by its quote value. The NOTIONAL / MIN_NOTIONAL filter is per symbol: set
 # ``min_notional_micros`` to apply one.
 
-FEE_KEYS = ("maker_bps", "taker_bps")
 DEFAULT_MAKER_BPS = Decimal(10)
 DEFAULT_TAKER_BPS = Decimal(10)
 
@@ -77,22 +73,7 @@ DEFAULT_TAKER_BPS = Decimal(10)
 def make_profile(**config: Any) -> VenueProfile:
     """Build the Binance spot profile. Keys: ``maker_bps`` and ``taker_bps`` (default 10),
     and the shared ``latency``, ``queue``, ``min_notional_micros``."""
-    where = f"{VENUE} profile"
-    check_keys(config, FEE_KEYS + PROFILE_KEYS, where)
-    fee = BpsFee(
-        config_decimal(config, "maker_bps", DEFAULT_MAKER_BPS, where),
-        config_decimal(config, "taker_bps", DEFAULT_TAKER_BPS, where),
-    )
-    return VenueProfile(
-        venue=VENUE,
-        fee_model=fee,
-        order_types=frozenset({OrderType.LIMIT, OrderType.MARKET}),
-        time_in_force=frozenset({TimeInForce.GTC, TimeInForce.FOK, TimeInForce.IOC}),
-        supports_post_only=True,
-        supports_reduce_only=False,
-        complementary_matching=False,
-        **profile_models(config, RiskAverseQueue(), where),
-    )
+    return bps_venue_profile(VENUE, config, DEFAULT_MAKER_BPS, DEFAULT_TAKER_BPS, False)
 
 
 DEFAULT_PROFILE = make_profile()
