@@ -8,7 +8,7 @@ from typer.testing import CliRunner
 from pythia.cli.main import app
 from pythia.data.integrity import IntegrityChecker
 from pythia.model.events import BookDelta, BookSnapshot, TopOfBook
-from pythia.model.instruments import InstrumentKind, OutcomeToken, probability_scheme
+from pythia.model.instruments import InstrumentKind, OutcomeToken, PriceSpace, probability_scheme
 from pythia.venues import read_capture
 from pythia.venues.binance.sync import SpotDepthSync
 
@@ -100,3 +100,43 @@ def test_cli_check_defaults_to_the_bundled_btcusdt_stream():
     assert result.exit_code == 0, result.output
     payload = json.loads(result.output)
     assert payload["gaps"] == 1 and payload["checked"] >= 5000 and payload["mismatched"] <= 5
+
+
+def test_bids_only_books_compare_against_the_complement_derived_ask():
+    yes = OutcomeToken(
+        id="k:yes",
+        venue="test",
+        symbol="yes",
+        kind=InstrumentKind.OUTCOME_TOKEN,
+        price_decimals=4,
+        size_decimals=2,
+        ticks=probability_scheme(100, 4),
+        min_size=1,
+        quote_currency="USD",
+        bounded=True,
+        complement_id="k:no",
+        price_space=PriceSpace.PROBABILITY,
+    )
+    no = OutcomeToken(
+        id="k:no",
+        venue="test",
+        symbol="no",
+        kind=InstrumentKind.OUTCOME_TOKEN,
+        price_decimals=4,
+        size_decimals=2,
+        ticks=probability_scheme(100, 4),
+        min_size=1,
+        quote_currency="USD",
+        bounded=True,
+        complement_id="k:yes",
+        price_space=PriceSpace.PROBABILITY,
+    )
+    events = [
+        BookSnapshot("k:yes", ((4200, 1300),), (), 1, 1),
+        BookSnapshot("k:no", ((5600, 700),), (), 1, 1),
+        TopOfBook("k:yes", 4200, 1300, 4400, 700, 2, 2),  # ask = 1 - best NO bid
+        TopOfBook("k:yes", 4200, 1300, 4500, 700, 3, 3),  # wrong: a mismatch
+    ]
+    report = IntegrityChecker([yes, no]).run(events)
+    assert report.checked == 2
+    assert report.mismatched == 1

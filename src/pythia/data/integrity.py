@@ -17,6 +17,8 @@ Rules:
 - **Unsequenced references** (Polymarket ``best_bid``/``best_ask``): compared at once with
   the book as it stands after the events before it; sizes are compared only when given.
   References before the instrument's first snapshot are skipped (the book is partial).
+  For a binary token whose book has an empty side (Kalshi publishes bids only), that side
+  is derived from the complement token's book (a NO bid at y is a YES ask at 1 - y).
 """
 
 from __future__ import annotations
@@ -37,7 +39,7 @@ from pythia.model.events import (
     TickSizeChange,
     TopOfBook,
 )
-from pythia.model.instruments import Instrument
+from pythia.model.instruments import Instrument, PriceSpace
 from pythia.ports.market_data import BookSynchronizer, SyncAction
 
 Top = tuple[int | None, int | None, int | None, int | None]
@@ -250,7 +252,7 @@ class IntegrityChecker:
         if not state.ever_synced:  # no snapshot yet: the book is partial, nothing to compare
             state.skipped += 1
             return
-        actual = top_of(state.book)
+        actual = self._top_with_complement(event.instrument_id, state)
         # Where the venue gives prices only, compare prices only.
         masked = tuple(
             a if e is not None or i % 2 == 0 else None
@@ -266,6 +268,24 @@ class IntegrityChecker:
                     "actual": list(actual),
                 }
             )
+
+    def _top_with_complement(self, instrument_id: str, state: InstrumentCheck) -> Top:
+        """The book's top; an empty side of a binary token is derived from its complement's
+        other side (Kalshi books hold bids only: a NO bid at y is a YES ask at 1 - y)."""
+        bid_price, bid_size, ask_price, ask_size = top_of(state.book)
+        instrument = self._instruments.get(instrument_id)
+        complement_id = getattr(instrument, "complement_id", None)
+        other = self._states.get(complement_id) if complement_id else None
+        if other is None or instrument.price_space is not PriceSpace.PROBABILITY:
+            return (bid_price, bid_size, ask_price, ask_size)
+        one = instrument.one
+        if ask_price is None and other.book.best_bid() is not None:
+            price, size = other.book.best_bid()
+            ask_price, ask_size = one - price, size
+        if bid_price is None and other.book.best_ask() is not None:
+            price, size = other.book.best_ask()
+            bid_price, bid_size = one - price, size
+        return (bid_price, bid_size, ask_price, ask_size)
 
     def _resolve_pending(self, state: InstrumentCheck, final: bool = False) -> None:
         references = state.references
