@@ -34,6 +34,7 @@ EXPIRED = "expired"
 
 _NOTHING_WATCHED: frozenset = frozenset()
 
+
 class Matcher:
     """Books, orders and the rules that turn market events into fills."""
 
