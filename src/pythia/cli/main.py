@@ -5,9 +5,10 @@ from __future__ import annotations
 import typer
 
 from pythia import __version__
-from pythia.cli import data_check  # noqa: F401  (registers `pythia data check`)
+from pythia.cli import data_check, data_synth  # noqa: F401  (register `data check`, `data synth`)
 from pythia.cli.backtest import backtest
 from pythia.cli.data import data_app
+from pythia.cli.scan import scan
 
 app = typer.Typer(
     name="pythia",
@@ -17,6 +18,7 @@ app = typer.Typer(
 )
 app.add_typer(data_app, name="data")
 app.command("backtest")(backtest)
+app.command("scan")(scan)
 
 
 @app.command()

@@ -63,9 +63,10 @@ class Leg:
 class Opportunity:
     """A riskless basket at its profit-maximising size, exactly priced.
 
-    ``profit_micros = guaranteed_payout_micros - cost_micros - fees_micros``, where cost is
-    what the legs pay net of what they receive (a short basket's split collateral included)
-    and the payout is the least the basket returns in any outcome.
+    ``profit_micros = guaranteed_payout_micros - cost_micros - fees_micros``. For baskets that
+    buy, cost is what the legs pay and the payout the least the basket returns in any
+    outcome. For a short basket (BINARY_SHORT) cost is the collateral split into YES + NO and
+    the payout is what selling both legs brings in (those legs carry negative costs).
     """
 
     kind: OpportunityKind

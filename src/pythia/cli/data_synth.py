@@ -1,0 +1,80 @@
+"""``pythia data synth``: write a SYNTHETIC snapshot with planted arbitrage and its truth."""
+
+from __future__ import annotations
+
+from decimal import Decimal, InvalidOperation
+from pathlib import Path
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from pythia.cli.data import data_app
+from pythia.cli.output import fail, print_json
+
+KINDS = ("groups",)
+
+
+def parse_range(text: str) -> tuple[int, int]:
+    """``"2..6"`` -> (2, 6); a single number is a range of one."""
+    low, sep, high = text.partition("..")
+    try:
+        bounds = (int(low), int(high)) if sep else (int(low), int(low))
+    except ValueError:
+        raise ValueError(f"not a range A..B: {text!r}") from None
+    return bounds
+
+
+@data_app.command("synth")
+def synth(
+    kind: str = typer.Option("groups", "--kind", help="What to generate: groups."),
+    groups: int = typer.Option(7, "--groups", "-n", help="Number of events (7 plants every kind)."),
+    outcomes: str = typer.Option(
+        "2..6", "--outcomes", help="Outcomes per negRisk event, A..B (2 <= A <= B <= 30)."
+    ),
+    seed: int = typer.Option(0, "--seed", help="Random seed (same seed, same files)."),
+    out: Path = typer.Option(..., "--out", "-o", help="Snapshot directory to write."),
+    fee_rate: str = typer.Option(
+        "0",
+        "--fee-rate",
+        help="Polymarket taker fee rate the truth assumes (default 0, the profile's default;"
+        " non-zero writes venues.toml).",
+    ),
+    json_output: bool = typer.Option(False, "--json", help="Print truth.json to stdout."),
+) -> None:
+    """Write a SYNTHETIC snapshot (Gamma events, CLOB books) with planted opportunities.
+
+    Events cycle through binary_long, binary_short, group_yes, group_no, an augmented
+    negRisk group whose YES basket must be rejected, and groups with no opportunity.
+    truth.json gives each planted opportunity's exact optimal size and profit (brute force).
+
+    Example: pythia data synth --kind groups --groups 14 --outcomes 2..8 --seed 1 --out snap
+    """
+    from pythia.data.synth_groups import SynthSpec
+    from pythia.data.synth_snapshot import write_snapshot
+
+    if kind not in KINDS:
+        fail(f"unknown --kind {kind!r}: only {', '.join(KINDS)} is supported", json_output)
+    try:
+        low, high = parse_range(outcomes)
+        rate = Decimal(fee_rate)
+        if not rate.is_finite() or rate < 0:
+            raise ValueError(f"--fee-rate must be a number >= 0, got {fee_rate!r}")
+        spec = SynthSpec(groups, (low, high), seed, rate)
+        truth = write_snapshot(spec, out)
+    except (ValueError, InvalidOperation, OSError) as error:
+        fail(error if str(error) else f"bad --fee-rate {fee_rate!r}", json_output)
+    if json_output:
+        print_json(truth)
+        return
+    table = Table(title=f"SYNTHETIC snapshot written to {out}")
+    for column in ("kind", "group", "size", "profit"):
+        table.add_column(column, justify="right" if column in ("size", "profit") else "left")
+    for opportunity in truth["opportunities"]:
+        table.add_row(
+            opportunity["kind"], opportunity["group"], opportunity["size"], opportunity["profit"]
+        )
+    for entry in truth["rejected"]:
+        table.add_row(f"{entry['kind']} (rejected)", entry["group"], "-", "-")
+    Console().print(table)
+    typer.echo(f"truth: {out / 'truth.json'}; scan it with: pythia scan --snapshot {out}")

@@ -1,0 +1,353 @@
+"""``pythia scan --data DATASET``: scan a recorded dataset over time, incrementally.
+
+The dataset is opened like a backtest's (:func:`pythia.service.backtest.open_data`: a
+bundled name, a catalog directory or ``VENUE:FILE[,FILE...]``) and replayed in order:
+
+- definitions (``InstrumentDefinition``, tick changes) register tokens and groups; when
+  they change, the arbitrage indexes are rebuilt from the current books;
+- book snapshots and deltas pass the venue's sync rule first, as in the kernel (a delta
+  before any snapshot, or one the rule drops, is counted in ``dropped_unsynced``), then go
+  to the instrument's book (``CrossPolicy.DROP_STALE``, as the kernel's books; an update
+  the book refuses is counted in ``rejected_updates``);
+- market status events halt (or resume) the groups of that market;
+- after each applied book update, :meth:`ArbitrageIndex.on_book` re-evaluates only the
+  groups reading that book.
+
+Each opportunity's lifetime is keyed by (group, kind): first and last seen (receive time),
+the number of evaluations that found it (``updates``), how many separate times it appeared
+(``episodes``) and the opportunity at its best profit. Fees and settings are those of
+:mod:`pythia.service.scan_core` (venue profiles; Betfair commission from the market's
+``marketBaseRate`` when the reader knows it).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from decimal import Decimal
+
+from pythia.book import CrossPolicy, OrderBook, book_for
+from pythia.core.clock import ns_to_iso
+from pythia.core.errors import DataError
+from pythia.core.fixed import MONEY_DECIMALS, format_units
+from pythia.model.enums import MarketState
+from pythia.model.events import (
+    BookDelta,
+    BookSnapshot,
+    InstrumentDefinition,
+    MarketStatus,
+    TickSizeChange,
+)
+from pythia.model.instruments import Instrument, OutcomeGroup, OutcomeToken
+from pythia.ports.market_data import SyncAction
+from pythia.service.scan import venue_group_id
+from pythia.service.scan_core import SPLIT_VENUES
+from pythia.strategy.arbitrage.index import ArbitrageIndex
+from pythia.strategy.arbitrage.model import Opportunity
+from pythia.venues import profile_for
+
+PROGRESS_EVERY = 1000
+
+
+@dataclass
+class Lifetime:
+    """How long one (group, kind) opportunity lived during the replay."""
+
+    first_seen_ns: int
+    last_seen_ns: int
+    best: Opportunity
+    best_seen_ns: int
+    updates: int = 1
+    episodes: int = 1
+    open: bool = True
+
+    def as_dict(self, venue_id: str) -> dict:
+        return {
+            **self.best.as_dict(),
+            "group": venue_id,
+            "group_id": self.best.group,
+            "best_profit": format_units(self.best.profit_micros, MONEY_DECIMALS),
+            "first_seen": ns_to_iso(self.first_seen_ns),
+            "last_seen": ns_to_iso(self.last_seen_ns),
+            "first_seen_ns": self.first_seen_ns,
+            "last_seen_ns": self.last_seen_ns,
+            "best_seen": ns_to_iso(self.best_seen_ns),
+            "best_seen_ns": self.best_seen_ns,
+            "updates": self.updates,
+            "episodes": self.episodes,
+        }
+
+
+class ReplayScan:
+    """Replay market events into books and arbitrage indexes; keep opportunity lifetimes."""
+
+    def __init__(
+        self,
+        synchronizer_for: Callable[[Instrument], object] = lambda _: None,
+        *,
+        max_capital_micros: int | None = None,
+        min_profit_micros: int = 0,
+        commission_bps: Callable[[OutcomeGroup], int | None] = lambda _: None,
+        lookup: Callable[[str], Instrument | OutcomeGroup | None] | None = None,
+    ) -> None:
+        self.synchronizer_for = synchronizer_for
+        self.lookup = lookup
+        self.options = {
+            "max_capital_micros": max_capital_micros,
+            "min_profit_micros": min_profit_micros,
+        }
+        self.commission_for = commission_bps
+        self.instruments: dict[str, Instrument] = {}
+        self.groups: dict[str, OutcomeGroup] = {}
+        self.books: dict[str, OrderBook] = {}
+        self.halted: set[str] = set()
+        self.lifetimes: dict[tuple[str, str], Lifetime] = {}
+        self._open: dict[str, set[tuple[str, str]]] = {}
+        self.stats = dict.fromkeys(
+            ("events", "book_updates", "rejected_updates", "dropped_unsynced", "gaps"), 0
+        )
+        self._sync: dict[str, object] = {}
+        self._has_snapshot: set[str] = set()
+        self._indexes: list[ArbitrageIndex] = []
+        self._index_of: dict[str, ArbitrageIndex] = {}
+        self._readers: dict[str, list[str]] = {}
+        self._dirty = True
+        self._evaluations_before = 0
+        self._fees: dict[str, object] = {}
+
+    # ---- definitions ---------------------------------------------------------------------
+    def define(self, definition: Instrument | OutcomeGroup) -> None:
+        if isinstance(definition, OutcomeGroup):
+            if self.groups.get(definition.id) != definition:
+                self.groups[definition.id] = definition
+                self._dirty = True
+            return
+        known = self.instruments.get(definition.id)
+        if known == definition:
+            return
+        self.instruments[definition.id] = definition
+        self._sync[definition.id] = self.synchronizer_for(definition)
+        book = self.books.get(definition.id)
+        if book is not None and known is not None and known.ticks != definition.ticks:
+            book.set_ticks(definition.ticks)
+        self._dirty = True
+
+    def fee_for(self, instrument: Instrument):
+        model = self._fees.get(instrument.venue)
+        if model is None:
+            model = self._fees[instrument.venue] = profile_for(instrument.venue).fee_model
+        return model
+
+    def _rebuild(self) -> None:
+        """Build one index per (short allowed, commission) over every known group."""
+        self._evaluations_before += sum(index.evaluations for index in self._indexes)
+        buckets: dict[tuple[bool, int], list[OutcomeGroup]] = {}
+        for group in self.groups.values():
+            commission = self.commission_for(group)
+            if commission is None:
+                commission = profile_for(group.venue).settlement_commission_bps
+            buckets.setdefault((group.venue in SPLIT_VENUES, commission), []).append(group)
+        self._indexes, self._index_of, self._readers = [], {}, {}
+        for (allow_short, commission), groups in buckets.items():
+            index = ArbitrageIndex(
+                self.instruments,
+                groups,
+                (),
+                self.fee_for,
+                books=self.books,
+                merge_native=False,
+                allow_short=allow_short,
+                commission_bps=commission,
+                halted=[g.id for g in groups if g.id in self.halted],
+                **self.options,
+            )
+            self._indexes.append(index)
+            for group in groups:
+                self._index_of[group.id] = index
+                for instrument_id in self._needed(group):
+                    self._readers.setdefault(instrument_id, []).append(group.id)
+        self._dirty = False
+
+    def _needed(self, group: OutcomeGroup) -> list[str]:
+        needed = list(group.instrument_ids)
+        for instrument_id in group.instrument_ids:
+            complement = getattr(self.instruments.get(instrument_id), "complement_id", None)
+            if complement:
+                needed.append(complement)
+        return needed
+
+    # ---- events --------------------------------------------------------------------------
+    def on_event(self, event) -> None:
+        self.stats["events"] += 1
+        kind = event.__class__
+        if kind is InstrumentDefinition:
+            self.define(event.definition)
+        elif kind is BookSnapshot or kind is BookDelta:
+            self._on_book(event)
+        elif kind is MarketStatus:
+            self._on_status(event)
+        elif kind is TickSizeChange:
+            known = self.instruments.get(event.instrument_id)
+            if known is not None:
+                self.define(known.with_ticks(known.ticks.with_tick(event.new_tick)))
+
+    def _on_book(self, event: BookSnapshot | BookDelta) -> None:
+        instrument_id = event.instrument_id
+        instrument = self.instruments.get(instrument_id)
+        if instrument is None and self.lookup is not None:
+            found = self.lookup(instrument_id)  # registered by the reader, never announced
+            if isinstance(found, Instrument):
+                self.define(found)
+                instrument = found
+        if instrument is None or not self._synced(event):
+            return
+        book = self.books.get(instrument_id)
+        if book is None:
+            book = self.books[instrument_id] = book_for(instrument, CrossPolicy.DROP_STALE)
+        try:
+            if event.__class__ is BookSnapshot:
+                book.apply_snapshot(event)
+            else:
+                book.apply_delta(event)
+        except DataError:
+            self.stats["rejected_updates"] += 1
+            return
+        self.stats["book_updates"] += 1
+        if self._dirty:
+            self._rebuild()
+        found: list[Opportunity] = []
+        for index in self._indexes:
+            found += index.on_book(instrument_id)
+        self._record(event.ts_recv_ns, self._readers.get(instrument_id, ()), found)
+
+    def _synced(self, event: BookSnapshot | BookDelta) -> bool:
+        """The venue's sync rule, applied as the kernel applies it."""
+        instrument_id = event.instrument_id
+        sync = self._sync.get(instrument_id)
+        if event.__class__ is BookSnapshot:
+            self._has_snapshot.add(instrument_id)
+            if sync is not None:
+                sync.on_snapshot(event.sequence)
+            return True
+        if sync is None:
+            return True
+        if instrument_id not in self._has_snapshot:
+            self.stats["dropped_unsynced"] += 1
+            return False
+        action = sync.check(event.first_sequence, event.sequence, event.prev_sequence)
+        if action == SyncAction.DROP:
+            self.stats["dropped_unsynced"] += 1
+            return False
+        if action == SyncAction.GAP:
+            self.stats["gaps"] += 1
+        return True
+
+    def _on_status(self, event: MarketStatus) -> None:
+        if event.instrument_id:
+            return  # one runner (a non-runner): its group's definition says what changed
+        groups = self._market_groups(event.market_id)
+        halted = event.state is not MarketState.OPEN
+        for group_id in groups:
+            (self.halted.add if halted else self.halted.discard)(group_id)
+        if self._dirty:
+            return  # the rebuild reads self.halted
+        for group_id in groups:
+            index = self._index_of.get(group_id)
+            if index is not None:
+                found = index.set_halted(group_id, halted)
+                self._record(event.ts_recv_ns, (group_id,), found)
+
+    def _market_groups(self, market_id: str) -> list[str]:
+        groups = {
+            token.group_id
+            for token in self.instruments.values()
+            if isinstance(token, OutcomeToken) and token.market_id == market_id and token.group_id
+        }
+        return sorted(g for g in groups if g in self.groups)
+
+    # ---- lifetimes -----------------------------------------------------------------------
+    def _record(self, ts_ns: int, groups, found: list[Opportunity]) -> None:
+        seen = {(o.group, o.kind.value): o for o in found}
+        for group in groups:  # an episode ends when its group is evaluated without it
+            for key in list(self._open.get(group, ())):
+                if key not in seen:
+                    self.lifetimes[key].open = False
+                    self._open[group].discard(key)
+        for key, opportunity in seen.items():
+            self._open.setdefault(key[0], set()).add(key)
+            lifetime = self.lifetimes.get(key)
+            if lifetime is None:
+                self.lifetimes[key] = Lifetime(ts_ns, ts_ns, opportunity, ts_ns)
+                continue
+            if not lifetime.open:
+                lifetime.open = True
+                lifetime.episodes += 1
+            lifetime.last_seen_ns = ts_ns
+            lifetime.updates += 1
+            if opportunity.profit_micros > lifetime.best.profit_micros:
+                lifetime.best, lifetime.best_seen_ns = opportunity, ts_ns
+
+    @property
+    def evaluations(self) -> int:
+        return self._evaluations_before + sum(index.evaluations for index in self._indexes)
+
+    def final_rejected(self):
+        if self._dirty:
+            self._rebuild()
+        rejected = []
+        for index in self._indexes:
+            rejected += index.all()[1]
+        return rejected
+
+
+def scan_dataset(
+    dataset,
+    max_capital_micros: int | None = None,
+    min_profit_micros: int = 0,
+    progress: Callable[[int], None] | None = None,
+) -> dict:
+    """Replay ``dataset`` (a name for :func:`open_data`, or what it opened) and return
+    opportunity lifetimes, final rejections, counters and the reader's rejected messages
+    (as ``problems``)."""
+    from pythia.service.backtest import OpenedData, open_data
+
+    opened = dataset if isinstance(dataset, OpenedData) else open_data(dataset)
+    name = dataset if isinstance(dataset, str) else ",".join(opened.venues)
+    source = opened.source
+    market_definitions = lambda: getattr(source, "market_definitions", {})  # noqa: E731
+
+    def commission(group: OutcomeGroup) -> int | None:
+        definition = market_definitions().get(group.id.partition(":")[2])
+        rate = getattr(definition, "marketBaseRate", None)
+        return None if rate is None else int(Decimal(rate) * 100)
+
+    scan = ReplayScan(
+        opened.synchronizer_for,
+        max_capital_micros=max_capital_micros,
+        min_profit_micros=min_profit_micros,
+        commission_bps=commission,
+        lookup=getattr(source, "instrument", None),
+    )
+    for definition in source.instruments():
+        scan.define(definition)
+    for count, event in enumerate(source.events(), start=1):
+        scan.on_event(event)
+        if progress is not None and count % PROGRESS_EVERY == 0:
+            progress(count)
+    lifetimes = sorted(
+        scan.lifetimes.values(), key=lambda lt: (-lt.best.profit_micros, lt.first_seen_ns)
+    )
+    rejected = [r.as_dict() for r in scan.final_rejected()]
+    problems = [
+        {"file": name, "reason": reason, "detail": detail}
+        for reason, detail in source.rejects.examples
+    ]
+    return {
+        "opportunities": [lt.as_dict(venue_group_id(lt.best.group)) for lt in lifetimes],
+        "rejected": [
+            {**r, "group": venue_group_id(r["group"]), "group_id": r["group"]} for r in rejected
+        ],
+        "problems": problems,
+        "evaluations": scan.evaluations,
+        **scan.stats,
+    }
