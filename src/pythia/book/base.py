@@ -10,6 +10,7 @@ levels (used to recover after a feed gap, and counted in ``stale_levels_dropped`
 from __future__ import annotations
 
 import enum
+from abc import ABC, abstractmethod
 from collections.abc import Iterable
 
 from pythia.core.errors import DataError
@@ -27,7 +28,7 @@ class CrossPolicy(enum.Enum):
     """Drop the crossing level that was updated longest ago, repeatedly, and count it."""
 
 
-class OrderBook:
+class OrderBook(ABC):
     """Base of the L2 books. Subclasses store the levels; this class holds shared logic."""
 
     __slots__ = (
@@ -54,40 +55,46 @@ class OrderBook:
         self._batch = 0
 
     # ---- storage primitives (subclasses) -------------------------------------------------
+    @abstractmethod
     def best_bid(self) -> Level | None:
-        raise NotImplementedError
+        """The best (highest) bid level, or None."""
 
+    @abstractmethod
     def best_ask(self) -> Level | None:
-        raise NotImplementedError
+        """The best (lowest) ask level, or None."""
 
+    @abstractmethod
     def bids(self, depth: int | None = None) -> list[Level]:
         """Bid levels, best (highest) first."""
-        raise NotImplementedError
 
+    @abstractmethod
     def asks(self, depth: int | None = None) -> list[Level]:
         """Ask levels, best (lowest) first."""
-        raise NotImplementedError
 
+    @abstractmethod
     def size_at(self, side: BookSide, price: int) -> int:
-        raise NotImplementedError
+        """The size resting at ``price`` on ``side`` (0 if none)."""
 
+    @abstractmethod
     def level_stamp(self, side: BookSide, price: int) -> int:
         """The batch number that last set this level (higher is more recent)."""
-        raise NotImplementedError
 
+    @abstractmethod
     def clear(self) -> None:
-        raise NotImplementedError
+        """Remove every level."""
 
+    @abstractmethod
     def _apply(self, bids: Iterable[Level], asks: Iterable[Level], increment: bool) -> list:
         """Validate and apply levels; return an undo log for :meth:`_undo`. On bad input,
         undo what was applied and raise ``DataError``."""
-        raise NotImplementedError
 
+    @abstractmethod
     def _undo(self, undo: list) -> None:
         raise NotImplementedError
 
+    @abstractmethod
     def _remove(self, side: BookSide, price: int) -> None:
-        raise NotImplementedError
+        """Remove one level (used to drop stale crossing levels)."""
 
     def set_ticks(self, ticks: TickScheme) -> None:
         """Change the grid (Polymarket tick change); levels off the new grid are kept."""

@@ -79,7 +79,8 @@ class CaptureSource:
                     yield f"{path.name}:{number}", line
 
     def parse_line(self, line: str) -> Iterable[MarketEvent]:
-        raise NotImplementedError
+        """Turn one line of a capture into events; subclasses that read lines define it."""
+        raise TypeError(f"{type(self).__name__} reads whole records, not lines")
 
     def events(self) -> Iterator[MarketEvent]:
         for where, line in self.iter_records():
