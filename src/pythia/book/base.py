@@ -90,7 +90,7 @@ class OrderBook(ABC):
 
     @abstractmethod
     def _undo(self, undo: list) -> None:
-        raise NotImplementedError
+        """Restore what an undo log from :meth:`_apply` recorded."""
 
     @abstractmethod
     def _remove(self, side: BookSide, price: int) -> None:
