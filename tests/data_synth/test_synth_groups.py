@@ -159,7 +159,7 @@ def test_cli_writes_the_snapshot(tmp_path):
 
 @pytest.mark.parametrize(
     "args",
-    [["--outcomes", "5..2"], ["--outcomes", "x"], ["--kind", "stream"], ["--fee-rate", "-1"]],
+    [["--outcomes", "5..2"], ["--outcomes", "x"], ["--kind", "nope"], ["--fee-rate", "-1"]],
 )
 def test_cli_rejects_bad_options(tmp_path, args):
     result = runner.invoke(app, ["data", "synth", "--out", str(tmp_path / "s"), *args])

@@ -12,7 +12,7 @@ from rich.table import Table
 from pythia.cli.data import data_app
 from pythia.cli.output import fail, print_json
 
-KINDS = ("groups",)
+KINDS = ("groups", "stream")
 
 
 def parse_range(text: str) -> tuple[int, int]:
@@ -27,7 +27,11 @@ def parse_range(text: str) -> tuple[int, int]:
 
 @data_app.command("synth")
 def synth(
-    kind: str = typer.Option("groups", "--kind", help="What to generate: groups."),
+    kind: str = typer.Option(
+        "groups",
+        "--kind",
+        help="What to generate: groups (a snapshot) or stream (a replayable WS stream).",
+    ),
     groups: int = typer.Option(7, "--groups", "-n", help="Number of events (7 plants every kind)."),
     outcomes: str = typer.Option(
         "2..6", "--outcomes", help="Outcomes per negRisk event, A..B (2 <= A <= B <= 30)."
@@ -40,6 +44,9 @@ def synth(
         help="Polymarket taker fee rate the truth assumes (default 0, the profile's default;"
         " non-zero writes venues.toml).",
     ),
+    updates: int = typer.Option(
+        2000, "--updates", help="stream: number of price_change steps to write."
+    ),
     json_output: bool = typer.Option(False, "--json", help="Print truth.json to stdout."),
 ) -> None:
     """Write a SYNTHETIC snapshot (Gamma events, CLOB books) with planted opportunities.
@@ -48,13 +55,21 @@ def synth(
     negRisk group whose YES basket must be rejected, and groups with no opportunity.
     truth.json gives each planted opportunity's exact optimal size and profit (brute force).
 
+    --kind stream writes DIR/stream.jsonl instead: Gamma events, WebSocket book snapshots
+    and seeded price_change messages, with transient group_yes windows planted in every
+    other event (truth.json gives their first and last line and receive time).
+
     Example: pythia data synth --kind groups --groups 14 --outcomes 2..8 --seed 1 --out snap
+    Example: pythia data synth --kind stream --groups 6 --seed 1 --out stream
     """
     from pythia.data.synth_groups import SynthSpec
     from pythia.data.synth_snapshot import write_snapshot
 
     if kind not in KINDS:
-        fail(f"unknown --kind {kind!r}: only {', '.join(KINDS)} is supported", json_output)
+        fail(f"unknown --kind {kind!r}: one of {', '.join(KINDS)}", json_output)
+    if kind == "stream":
+        _stream(groups, outcomes, seed, out, updates, json_output)
+        return
     try:
         low, high = parse_range(outcomes)
         rate = Decimal(fee_rate)
@@ -78,3 +93,27 @@ def synth(
         table.add_row(f"{entry['kind']} (rejected)", entry["group"], "-", "-")
     Console().print(table)
     typer.echo(f"truth: {out / 'truth.json'}; scan it with: pythia scan --snapshot {out}")
+
+
+def _stream(groups: int, outcomes: str, seed: int, out: Path, updates: int, json_output: bool):
+    from pythia.data.synth_stream import write_stream
+
+    try:
+        truth = write_stream(out, groups, parse_range(outcomes), seed, updates)
+    except (ValueError, OSError) as error:
+        fail(error, json_output)
+    if json_output:
+        print_json(truth)
+        return
+    table = Table(title=f"SYNTHETIC stream written to {out / 'stream.jsonl'}")
+    for column in ("kind", "group", "first line", "last line"):
+        table.add_column(column, justify="right" if "line" in column else "left")
+    for window in truth["opportunities"]:
+        table.add_row(
+            window["kind"], window["group"], str(window["first_line"]), str(window["last_line"])
+        )
+    Console().print(table)
+    typer.echo(
+        f"truth: {out / 'truth.json'}; replay it with:"
+        f" pythia scan --data polymarket:{out / 'stream.jsonl'}"
+    )
