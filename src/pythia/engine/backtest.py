@@ -71,6 +71,7 @@ class EquitySampler:
         self.equity: list[tuple[int, int]] = []
         self.exposure: list[tuple[int, int]] = []
         self.positions: list[tuple[int, dict[str, int]]] = []
+        self.mark_errors = 0
 
     def __call__(self, ts_ns: int) -> None:
         if ts_ns >= self.next_ns:
@@ -95,7 +96,7 @@ class EquitySampler:
                 try:
                     portfolio.mark(instrument_id, price)
                 except DataError:
-                    pass
+                    self.mark_errors += 1  # keeps the previous mark; reported in the summary
 
     def sample(self, ts_ns: int) -> None:
         self.mark_all()
@@ -270,6 +271,7 @@ def build_result(
         "rejected_updates": kernel.stats.rejected_updates,
         "strategy_errors": kernel.stats.strategy_errors,
         "accounting_errors": kernel.stats.accounting_errors,
+        "mark_errors": sampler.mark_errors,
         "start_ns": curve[0][0] if curve else 0,
         "end_ns": curve[-1][0] if curve else 0,
     }
