@@ -40,6 +40,8 @@ class BacktestResult:
     exposure_curve: list[tuple[int, int]] = field(default_factory=list)
     position_curve: list[tuple[int, dict[str, int]]] = field(default_factory=list)
     logs: list[dict] = field(default_factory=list)
+    strategies: dict[str, dict] = field(default_factory=dict)
+    """Each strategy's own report (``Strategy.report()``), by strategy id."""
 
     def to_json(self) -> dict:
         return {
@@ -53,6 +55,7 @@ class BacktestResult:
             "equity_curve": [[ts, money(v)] for ts, v in self.equity_curve],
             "exposure_curve": [[ts, money(v)] for ts, v in self.exposure_curve],
             "logs": self.logs,
+            "strategies": self.strategies,
         }
 
 
@@ -278,6 +281,22 @@ def build_result(
     logs = []
     for strategy_id, context in sorted(kernel._contexts.items()):
         logs.extend({"strategy": strategy_id, **entry} for entry in context.logs)
+    reports = {}
+    for strategy in kernel.strategies:
+        try:
+            report = strategy.report()
+        except Exception as error:  # a strategy's bug must not lose the run's record
+            kernel.stats.strategy_errors.append(
+                {
+                    "ts_ns": kernel.clock.now_ns(),
+                    "strategy": strategy.id,
+                    "callback": "report",
+                    "error": f"{type(error).__name__}: {error}",
+                }
+            )
+            continue
+        if report is not None:
+            reports[strategy.id] = report
     return BacktestResult(
         summary=summary,
         orders=orders,
@@ -291,4 +310,5 @@ def build_result(
         exposure_curve=sampler.exposure,
         position_curve=sampler.positions,
         logs=logs,
+        strategies=reports,
     )

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from types import MappingProxyType
+
 from pythia.book.base import OrderBook
 from pythia.core.errors import DataError
 from pythia.model.enums import Side
@@ -14,6 +17,7 @@ from pythia.model.orders import (
     TimeInForce,
 )
 from pythia.orders.manager import Order, OrderState
+from pythia.sim.models.base import FeeModel
 from pythia.strategy.base import Strategy
 
 
@@ -43,6 +47,18 @@ class EngineContext:
         if book is None:
             raise DataError(f"no book for {instrument_id!r}")
         return book
+
+    def books(self) -> Mapping[str, OrderBook]:
+        return MappingProxyType(self._kernel.books)
+
+    def fee_model(self, instrument_id: str) -> FeeModel:
+        model = self._kernel.slot_for(instrument_id).fee_model
+        if model is None:
+            raise DataError(f"the venue of {instrument_id!r} has no fee model")
+        return model
+
+    def commission_bps(self, instrument_id: str) -> int:
+        return self._kernel.slot_for(instrument_id).commission_bps
 
     def position(self, instrument_id: str) -> int:
         return self._kernel.view.position(instrument_id)

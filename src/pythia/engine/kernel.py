@@ -44,7 +44,7 @@ from pythia.model.instruments import Instrument, OutcomeGroup
 from pythia.model.orders import CancelRequest, OrderRequest, ReplaceRequest
 from pythia.orders.manager import OrderManager
 from pythia.ports.market_data import BookSynchronizer, SyncAction
-from pythia.sim.models.base import ConstantLatency, LatencyConfig
+from pythia.sim.models.base import ConstantLatency, FeeModel, LatencyConfig
 from pythia.strategy.base import Strategy
 
 VENUE_MARKET, VENUE_ORDER, STRATEGY_RESPONSE, STRATEGY_MARKET, TIMER = range(5)
@@ -77,12 +77,17 @@ class VenueSlot:
     gateway: object  # ports.execution.ExecutionVenue plus on_market_event / expire / book
     latency: LatencyConfig
     commission_bps: int = 0
+    fee_model: FeeModel | None = None
+    """The venue's fee formula (default: the gateway's ``profile.fee_model``)."""
     last_feed_ns: int = 0
     shared_books: bool = field(init=False)
 
     def __post_init__(self) -> None:
         feed = self.latency.feed
         self.shared_books = isinstance(feed, ConstantLatency) and feed.latency_ns == 0
+        if self.fee_model is None:
+            profile = getattr(self.gateway, "profile", None)
+            self.fee_model = getattr(profile, "fee_model", None)
 
 
 @dataclass
@@ -148,6 +153,18 @@ class Kernel:
             elif definition.id not in self.books:
                 self.books[definition.id] = book_for(definition, CrossPolicy.DROP_STALE)
             self._sync[definition.id] = self._synchronizer_for(definition)
+        if self._contexts:  # started: tell the strategies (before that, on_start sees all)
+            for strategy in self.strategies:
+                if strategy.id not in self.disabled:
+                    self._call(strategy, strategy.on_instrument, definition)
+
+    def slot_for(self, instrument_id: str) -> VenueSlot:
+        """The venue slot trading ``instrument_id``."""
+        instrument = self._instrument(instrument_id)
+        slot = None if instrument is None else self.venues.get(instrument.venue)
+        if slot is None:
+            raise DataError(f"no venue trades {instrument_id!r}")
+        return slot
 
     def on_sample(self, observer: Callable[[int], None]) -> None:
         """Call ``observer(ts_ns)`` after every venue-side market event (for reports)."""

@@ -42,6 +42,7 @@ DEFAULT_STRATEGY = "market_maker"
 DEFAULT_CONFIGS = {
     "market_maker": "market_maker.toml",
     "betfair_favourite": "betfair_favourite.toml",
+    "arbitrage": "arbitrage.toml",
 }
 _UNITS_NS = {"ns": 1, "us": 10**3, "ms": 10**6, "s": 10**9, "m": 60 * 10**9, "h": 3600 * 10**9}
 
@@ -111,10 +112,14 @@ def load_settings(
     data: str | None = None,
     seed: int | None = None,
 ) -> BacktestSettings:
-    """Read a TOML config (or the default one of the strategy) and apply CLI overrides."""
+    """Read a TOML config (or the default one of the strategy) and apply CLI overrides.
+
+    ``config`` is a file, or the name of a bundled config (``arbitrage_polymarket``)."""
     if config is None:
         name = strategy or DEFAULT_STRATEGY
         config = CONFIG_DIR / DEFAULT_CONFIGS.get(name, DEFAULT_CONFIGS[DEFAULT_STRATEGY])
+    elif not Path(config).exists() and (CONFIG_DIR / f"{config}.toml").is_file():
+        config = CONFIG_DIR / f"{config}.toml"  # a bundled config by name
     try:
         raw = tomllib.loads(Path(config).read_text())
     except FileNotFoundError:

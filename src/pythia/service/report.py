@@ -74,6 +74,9 @@ def write_report(result: BacktestResult, path: Path, title: str = "Pythia backte
         f"<tr><th>{html.escape(str(k))}</th><td>{html.escape(json.dumps(v))}</td></tr>"
         for k, v in summary.items()
     )
+    sections = "".join(
+        _strategy_section(name, report) for name, report in result.strategies.items()
+    )
     page = (
         "<!doctype html><html><head><meta charset='utf-8'>"
         f"<title>{html.escape(title)}</title>"
@@ -81,6 +84,33 @@ def write_report(result: BacktestResult, path: Path, title: str = "Pythia backte
         "th,td{border:1px solid #ccc;padding:4px 8px;text-align:left}</style></head><body>"
         f"<h1>{html.escape(title)}</h1><table>{rows}</table>"
         + figure.to_html(full_html=False, include_plotlyjs=True)
+        + sections
         + "</body></html>"
     )
     Path(path).write_text(page, encoding="utf-8")
+
+
+def _strategy_section(name: str, report: dict) -> str:
+    """A strategy's own report: lists of flat dicts as tables, anything else as JSON."""
+    parts = [f"<h2>Strategy {html.escape(name)}</h2>"]
+    for key, value in report.items():
+        parts.append(f"<h3>{html.escape(key)}</h3>")
+        if isinstance(value, list) and value and all(isinstance(v, dict) for v in value):
+            columns = list(dict.fromkeys(k for row in value for k in row))
+            head = "".join(f"<th>{html.escape(c)}</th>" for c in columns)
+            body = "".join(
+                "<tr>"
+                + "".join(f"<td>{html.escape(_cell(row.get(c)))}</td>" for c in columns)
+                + "</tr>"
+                for row in value
+            )
+            parts.append(f"<table><tr>{head}</tr>{body}</table>")
+        else:
+            parts.append(f"<pre>{html.escape(json.dumps(value, indent=1))}</pre>")
+    return "".join(parts)
+
+
+def _cell(value) -> str:
+    if value is None:
+        return ""
+    return value if isinstance(value, str) else json.dumps(value)

@@ -19,9 +19,7 @@ from pythia.core.errors import ConfigError
 from pythia.service.scan import Snapshot
 from pythia.strategy.arbitrage.detect import scan_binary, scan_group, scan_pair
 from pythia.strategy.arbitrage.model import Opportunity, Rejected, RejectReason
-
-SPLIT_VENUES = frozenset({"polymarket"})
-"""Venues where 1 of collateral splits into YES + NO (a binary market can be sold short)."""
+from pythia.strategy.arbitrage.watch import SPLIT_VENUES
 
 
 def scan_all(

@@ -38,12 +38,11 @@ from pythia.model.events import (
     MarketStatus,
     TickSizeChange,
 )
-from pythia.model.instruments import Instrument, OutcomeGroup, OutcomeToken
+from pythia.model.instruments import Instrument, OutcomeGroup
 from pythia.ports.market_data import SyncAction
 from pythia.service.scan import venue_group_id
-from pythia.service.scan_core import SPLIT_VENUES
-from pythia.strategy.arbitrage.index import ArbitrageIndex
 from pythia.strategy.arbitrage.model import Opportunity
+from pythia.strategy.arbitrage.watch import GroupWatch
 from pythia.venues import profile_for
 
 PROGRESS_EVERY = 1000
@@ -92,15 +91,18 @@ class ReplayScan:
     ) -> None:
         self.synchronizer_for = synchronizer_for
         self.lookup = lookup
-        self.options = {
-            "max_capital_micros": max_capital_micros,
-            "min_profit_micros": min_profit_micros,
-        }
         self.commission_for = commission_bps
-        self.instruments: dict[str, Instrument] = {}
-        self.groups: dict[str, OutcomeGroup] = {}
         self.books: dict[str, OrderBook] = {}
-        self.halted: set[str] = set()
+        self.watch = GroupWatch(
+            self.fee_for,
+            self.books,
+            self._commission,
+            max_capital_micros=max_capital_micros,
+            min_profit_micros=min_profit_micros,
+        )
+        self.instruments = self.watch.instruments
+        self.groups = self.watch.groups
+        self.halted = self.watch.halted
         self.lifetimes: dict[tuple[str, str], Lifetime] = {}
         self._open: dict[str, set[tuple[str, str]]] = {}
         self.stats = dict.fromkeys(
@@ -108,29 +110,17 @@ class ReplayScan:
         )
         self._sync: dict[str, object] = {}
         self._has_snapshot: set[str] = set()
-        self._indexes: list[ArbitrageIndex] = []
-        self._index_of: dict[str, ArbitrageIndex] = {}
-        self._readers: dict[str, list[str]] = {}
-        self._dirty = True
-        self._evaluations_before = 0
         self._fees: dict[str, object] = {}
 
     # ---- definitions ---------------------------------------------------------------------
     def define(self, definition: Instrument | OutcomeGroup) -> None:
-        if isinstance(definition, OutcomeGroup):
-            if self.groups.get(definition.id) != definition:
-                self.groups[definition.id] = definition
-                self._dirty = True
-            return
         known = self.instruments.get(definition.id)
-        if known == definition:
+        if not self.watch.define(definition) or isinstance(definition, OutcomeGroup):
             return
-        self.instruments[definition.id] = definition
         self._sync[definition.id] = self.synchronizer_for(definition)
         book = self.books.get(definition.id)
         if book is not None and known is not None and known.ticks != definition.ticks:
             book.set_ticks(definition.ticks)
-        self._dirty = True
 
     def fee_for(self, instrument: Instrument):
         model = self._fees.get(instrument.venue)
@@ -138,43 +128,11 @@ class ReplayScan:
             model = self._fees[instrument.venue] = profile_for(instrument.venue).fee_model
         return model
 
-    def _rebuild(self) -> None:
-        """Build one index per (short allowed, commission) over every known group."""
-        self._evaluations_before += sum(index.evaluations for index in self._indexes)
-        buckets: dict[tuple[bool, int], list[OutcomeGroup]] = {}
-        for group in self.groups.values():
-            commission = self.commission_for(group)
-            if commission is None:
-                commission = profile_for(group.venue).settlement_commission_bps
-            buckets.setdefault((group.venue in SPLIT_VENUES, commission), []).append(group)
-        self._indexes, self._index_of, self._readers = [], {}, {}
-        for (allow_short, commission), groups in buckets.items():
-            index = ArbitrageIndex(
-                self.instruments,
-                groups,
-                (),
-                self.fee_for,
-                books=self.books,
-                merge_native=False,
-                allow_short=allow_short,
-                commission_bps=commission,
-                halted=[g.id for g in groups if g.id in self.halted],
-                **self.options,
-            )
-            self._indexes.append(index)
-            for group in groups:
-                self._index_of[group.id] = index
-                for instrument_id in self._needed(group):
-                    self._readers.setdefault(instrument_id, []).append(group.id)
-        self._dirty = False
-
-    def _needed(self, group: OutcomeGroup) -> list[str]:
-        needed = list(group.instrument_ids)
-        for instrument_id in group.instrument_ids:
-            complement = getattr(self.instruments.get(instrument_id), "complement_id", None)
-            if complement:
-                needed.append(complement)
-        return needed
+    def _commission(self, group: OutcomeGroup) -> int:
+        commission = self.commission_for(group)
+        if commission is None:
+            commission = profile_for(group.venue).settlement_commission_bps
+        return commission
 
     # ---- events --------------------------------------------------------------------------
     def on_event(self, event) -> None:
@@ -213,12 +171,8 @@ class ReplayScan:
             self.stats["rejected_updates"] += 1
             return
         self.stats["book_updates"] += 1
-        if self._dirty:
-            self._rebuild()
-        found: list[Opportunity] = []
-        for index in self._indexes:
-            found += index.on_book(instrument_id)
-        self._record(event.ts_recv_ns, self._readers.get(instrument_id, ()), found)
+        found = self.watch.on_book(instrument_id)
+        self._record(event.ts_recv_ns, self.watch.readers(instrument_id), found)
 
     def _synced(self, event: BookSnapshot | BookDelta) -> bool:
         """The venue's sync rule, applied as the kernel applies it."""
@@ -245,25 +199,10 @@ class ReplayScan:
     def _on_status(self, event: MarketStatus) -> None:
         if event.instrument_id:
             return  # one runner (a non-runner): its group's definition says what changed
-        groups = self._market_groups(event.market_id)
+        groups = self.watch.market_groups(event.market_id)
         halted = event.state is not MarketState.OPEN
-        for group_id in groups:
-            (self.halted.add if halted else self.halted.discard)(group_id)
-        if self._dirty:
-            return  # the rebuild reads self.halted
-        for group_id in groups:
-            index = self._index_of.get(group_id)
-            if index is not None:
-                found = index.set_halted(group_id, halted)
-                self._record(event.ts_recv_ns, (group_id,), found)
-
-    def _market_groups(self, market_id: str) -> list[str]:
-        groups = {
-            token.group_id
-            for token in self.instruments.values()
-            if isinstance(token, OutcomeToken) and token.market_id == market_id and token.group_id
-        }
-        return sorted(g for g in groups if g in self.groups)
+        for group_id, found in self.watch.set_halted(groups, halted).items():
+            self._record(event.ts_recv_ns, (group_id,), found)
 
     # ---- lifetimes -----------------------------------------------------------------------
     def _record(self, ts_ns: int, groups, found: list[Opportunity]) -> None:
@@ -289,15 +228,10 @@ class ReplayScan:
 
     @property
     def evaluations(self) -> int:
-        return self._evaluations_before + sum(index.evaluations for index in self._indexes)
+        return self.watch.evaluations
 
     def final_rejected(self):
-        if self._dirty:
-            self._rebuild()
-        rejected = []
-        for index in self._indexes:
-            rejected += index.all()[1]
-        return rejected
+        return self.watch.rejected()
 
 
 def scan_dataset(

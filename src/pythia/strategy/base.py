@@ -18,6 +18,7 @@ from typing import Any
 from pythia.book.base import OrderBook
 from pythia.model.events import MarketStatus, Resolution, Trade
 from pythia.model.execution import FillReport, OrderUpdate
+from pythia.model.instruments import Instrument, OutcomeGroup
 from pythia.strategy.context import StrategyContext
 
 
@@ -34,6 +35,14 @@ class Strategy:
     def on_start(self, ctx: StrategyContext) -> None:
         """Called once before any event; the default keeps the context in ``self.ctx``."""
         self.ctx = ctx
+
+    def on_instrument(self, definition: Instrument | OutcomeGroup) -> None:
+        """An instrument or group was defined or changed after the start (a tick change)."""
+
+    def report(self) -> dict | None:
+        """What the strategy wants in the backtest report: JSON-ready values; a list of
+        flat dicts is rendered as a table in the HTML report. Default: nothing."""
+        return None
 
     def on_book(self, instrument_id: str, book: OrderBook) -> None:
         """A book changed (after the feed latency)."""

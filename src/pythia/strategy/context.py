@@ -4,6 +4,7 @@ runs in a backtest, on paper or live."""
 from __future__ import annotations
 
 import random
+from collections.abc import Mapping
 from typing import Protocol
 
 from pythia.book.base import OrderBook
@@ -11,6 +12,7 @@ from pythia.model.enums import Side
 from pythia.model.instruments import Instrument, OutcomeGroup
 from pythia.model.orders import OrderType, TimeInForce
 from pythia.orders.manager import Order
+from pythia.sim.models.base import FeeModel
 
 
 class StrategyContext(Protocol):
@@ -23,7 +25,23 @@ class StrategyContext(Protocol):
 
     def instrument(self, instrument_id: str) -> Instrument | OutcomeGroup: ...
 
+    def instruments(self) -> list[Instrument | OutcomeGroup]:
+        """Every instrument and outcome group defined so far."""
+        ...
+
     def book(self, instrument_id: str) -> OrderBook: ...
+
+    def books(self) -> Mapping[str, OrderBook]:
+        """Every book by instrument id, live and read-only (a book may be empty)."""
+        ...
+
+    def fee_model(self, instrument_id: str) -> FeeModel:
+        """The fee model of the instrument's venue (the formula it charges fills with)."""
+        ...
+
+    def commission_bps(self, instrument_id: str) -> int:
+        """Commission on net market winnings at settlement, in basis points (Betfair)."""
+        ...
 
     def position(self, instrument_id: str) -> int: ...
 

@@ -15,6 +15,7 @@ _BUILTIN_MODULES = (
     "pythia.strategy.examples.market_maker",
     "pythia.strategy.examples.betfair_favourite",
     "pythia.strategy.examples.book_imbalance",
+    "pythia.strategy.arbitrage.trader",
 )
 
 
