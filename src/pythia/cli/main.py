@@ -8,6 +8,7 @@ from pythia import __version__
 from pythia.cli import data_check, data_synth  # noqa: F401  (register `data check`, `data synth`)
 from pythia.cli.backtest import backtest
 from pythia.cli.data import data_app
+from pythia.cli.match import match
 from pythia.cli.scan import scan
 
 app = typer.Typer(
@@ -19,6 +20,7 @@ app = typer.Typer(
 app.add_typer(data_app, name="data")
 app.command("backtest")(backtest)
 app.command("scan")(scan)
+app.command("match")(match)
 
 
 @app.command()

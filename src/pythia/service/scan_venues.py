@@ -30,6 +30,7 @@ A market whose last status is not OPEN is halted; its commission is the definiti
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from decimal import Decimal
 from pathlib import Path
 
@@ -50,9 +51,8 @@ ORDERBOOK_KEY = "orderbook_"
 
 
 # ---- Kalshi ------------------------------------------------------------------------------------
-def load_kalshi(snapshot: Snapshot, paths: list[Path]) -> None:
-    """Read Kalshi REST answers: every definition first, then every order book."""
-    pending: list[tuple[Path, str, object]] = []
+def kalshi_documents(snapshot: Snapshot, paths: list[Path]) -> Iterator[tuple[Path, dict]]:
+    """Each readable Kalshi file's JSON object (counted in ``loaded``; others are problems)."""
     for path in paths:
         document = read_json(snapshot, path)
         if document is None:
@@ -61,7 +61,14 @@ def load_kalshi(snapshot: Snapshot, paths: list[Path]) -> None:
             snapshot.problem(path, "malformed", "expected a JSON object of Kalshi answers")
             continue
         snapshot.loaded["kalshi"] = snapshot.loaded.get("kalshi", 0) + 1
-        for name, answer in _answers(document):
+        yield path, document
+
+
+def load_kalshi(snapshot: Snapshot, paths: list[Path]) -> None:
+    """Read Kalshi REST answers: every definition first, then every order book."""
+    pending: list[tuple[Path, str, object]] = []
+    for path, document in kalshi_documents(snapshot, paths):
+        for name, answer in kalshi_answers(document):
             try:
                 ticker_hint = _define_kalshi(snapshot, answer)
             except (DataError, msgspec.ValidationError) as error:
@@ -77,7 +84,8 @@ def load_kalshi(snapshot: Snapshot, paths: list[Path]) -> None:
         _kalshi_book(snapshot, path, ticker, answer)
 
 
-def _answers(document: dict) -> list[tuple[str, dict]]:
+def kalshi_answers(document: dict) -> list[tuple[str, dict]]:
+    """The answers of a file that define markets or hold a book, with their request names."""
     members = ("market", "markets", "event", "orderbook_fp")
     if any(key in document for key in members):
         return [("", document)]

@@ -13,6 +13,7 @@ import msgspec
 from pythia.core.clock import NS_PER_MS, NS_PER_S, iso_to_ns
 from pythia.core.errors import DataError
 from pythia.core.fixed import parse_units
+from pythia.model.descriptions import MarketDescription
 from pythia.model.enums import MarketState, Side
 from pythia.model.events import (
     NO_SEQUENCE,
@@ -56,6 +57,7 @@ __all__ = [
     "decode",
     "decode_ws",
     "default_market_definitions",
+    "describe_market",
     "event_definitions",
     "market_definitions",
     "market_resolution",
@@ -110,6 +112,44 @@ def market_status(market: wire.Market, ts_recv_ns: int = 0) -> MarketStatus:
         raise DataError(f"{market.ticker}: unknown market status {market.status!r}")
     ts = _iso_ns(market.updated_time, market.ticker) if market.updated_time else ts_recv_ns
     return MarketStatus(market.ticker, state, ts, ts_recv_ns or ts)
+
+
+END_FIELDS = ("close_time", "expected_expiration_time", "expiration_time")
+"""Where a market's end is read from, first found wins: trading closes at ``close_time``."""
+
+
+def describe_market(market: wire.Market, series: wire.Series | None = None) -> MarketDescription:
+    """What ``pythia match`` compares: title, close time, rules and settlement sources.
+
+    The title gains ``yes_sub_title`` where it does not already say it (the markets of one
+    event often share a title); the rules are ``rules_primary`` then ``rules_secondary``; the
+    sources are the market's ``settlement_sources``, else its ``series``' (URLs, else names).
+    """
+    yes_id, no_id = token_ids(market.ticker)
+    title = market.title or market.ticker
+    sub = market.yes_sub_title.strip()
+    if sub and sub.lower() not in title.lower():
+        title = f"{title} — {sub}"
+    end_field = next((name for name in END_FIELDS if getattr(market, name)), "")
+    end_ns = _iso_ns(getattr(market, end_field), market.ticker) if end_field else None
+    rules_fields = [f for f in ("rules_primary", "rules_secondary") if getattr(market, f)]
+    sources, sources_field = market.settlement_sources, "settlement_sources"
+    if not sources and series is not None:
+        sources, sources_field = series.settlement_sources, "series settlement_sources"
+    named = tuple(s.url or s.name for s in sources or () if s.url or s.name)
+    return MarketDescription(
+        venue=VENUE,
+        market_id=market.ticker,
+        yes_id=yes_id,
+        no_id=no_id,
+        title=title,
+        end_ns=end_ns,
+        end_field=end_field,
+        rules="\n\n".join(getattr(market, f).strip() for f in rules_fields),
+        rules_field=" + ".join(rules_fields),
+        sources=named,
+        sources_field=sources_field if named else "",
+    )
 
 
 def market_resolution(market: wire.Market, ts_recv_ns: int = 0) -> Resolution | None:

@@ -24,6 +24,13 @@ class PriceRange(msgspec.Struct):
     step: str
 
 
+class SettlementSource(msgspec.Struct):
+    """A source the venue settles a series from (``settlement_sources`` of a series)."""
+
+    name: str | None = None
+    url: str | None = None
+
+
 class Market(msgspec.Struct):
     """A market object (``GET /markets/{ticker}`` and ``GET /markets``)."""
 
@@ -43,6 +50,13 @@ class Market(msgspec.Struct):
     yes_ask_dollars: str = ""
     yes_bid_size_fp: str = ""
     yes_ask_size_fp: str = ""
+    close_time: str | None = None
+    expected_expiration_time: str | None = None
+    expiration_time: str | None = None
+    rules_primary: str | None = None
+    rules_secondary: str | None = None
+    settlement_sources: list[SettlementSource] | None = None
+    """Series carry them (:class:`Series`); read here too where a market object has them."""
 
 
 class MarketResponse(msgspec.Struct):
@@ -68,6 +82,18 @@ class Event(msgspec.Struct):
 class EventResponse(msgspec.Struct):
     event: Event
     markets: list[Market] | None = None
+
+
+class Series(msgspec.Struct):
+    """A series (``GET /series/{series_ticker}``): the settlement sources of its events."""
+
+    ticker: str
+    title: str = ""
+    settlement_sources: list[SettlementSource] | None = None
+
+
+class SeriesResponse(msgspec.Struct):
+    series: Series
 
 
 class OrderbookLevels(msgspec.Struct):

@@ -23,6 +23,7 @@ from decimal import Decimal
 import msgspec
 
 from pythia.core.errors import DataError
+from pythia.model.descriptions import MarketDescription
 from pythia.model.instruments import (
     GroupKind,
     InstrumentKind,
@@ -37,6 +38,7 @@ from pythia.venues.polymarket.parse import (
     QUOTE_CURRENCY,
     SIZE_DECIMALS,
     VENUE,
+    epoch_ns,
     instrument_id,
     parse_price,
     parse_size,
@@ -229,6 +231,51 @@ def parse_gamma_prices(market: wire.GammaMarket) -> dict[str, int]:
         instrument_id(token): parse_price(price, "outcomePrices")
         for token, price in zip(token_ids, prices, strict=True)
     }
+
+
+def describe_gamma_market(
+    market: wire.GammaMarket, event: wire.GammaEvent | None = None
+) -> MarketDescription:
+    """What ``pythia match`` compares: question, ``endDate``, ``description`` (the rules)
+    and ``resolutionSource``, each from the event where the market leaves it empty.
+
+    The YES token is the outcome named "Yes" (else the first outcome, as in
+    :func:`parse_gamma_market`); ``DataError`` for bad token ids or an unreadable date.
+    """
+    # the "Yes" outcome first; a stable sort keeps the venue's order when neither is "Yes"
+    yes, no = sorted(parse_gamma_market(market).tokens, key=lambda t: t.outcome.lower() != "yes")
+    title = market.question
+    if not title and event is not None:
+        title = f"{event.title} — {market.group_item_title}".strip(" —")
+    end_text, end_field = _own_or_event(market, event, "end_date", "endDate")
+    rules, rules_field = _own_or_event(market, event, "description", "description")
+    source, sources_field = _own_or_event(market, event, "resolution_source", "resolutionSource")
+    return MarketDescription(
+        venue=VENUE,
+        market_id=market.condition_id,
+        yes_id=yes.id,
+        no_id=no.id,
+        title=title or market.slug or market.condition_id,
+        end_ns=epoch_ns(end_text, f"{market.condition_id} endDate") if end_text else None,
+        end_field=end_field,
+        rules=rules,
+        rules_field=rules_field,
+        sources=(source,) if source else (),
+        sources_field=sources_field,
+    )
+
+
+def _own_or_event(
+    market: wire.GammaMarket, event: wire.GammaEvent | None, attribute: str, field: str
+) -> tuple[str, str]:
+    """A market's text field, else its event's, with where it came from ("", "" if neither)."""
+    own = getattr(market, attribute)
+    if own and own.strip():
+        return own.strip(), field
+    inherited = getattr(event, attribute) if event is not None else None
+    if inherited and inherited.strip():
+        return inherited.strip(), f"event {field}"
+    return "", ""
 
 
 def parse_gamma_event(event: wire.GammaEvent) -> tuple[list[Market], OutcomeGroup | None]:

@@ -208,6 +208,9 @@ class GammaMarket(msgspec.Struct, frozen=True, rename="camel"):
     enable_order_book: bool | None = None
     end_date: str | None = None
     updated_at: str | None = None
+    description: str | None = None
+    """The market's resolution rules."""
+    resolution_source: str | None = None
 
 
 class GammaEvent(msgspec.Struct, frozen=True, rename="camel"):
@@ -222,6 +225,9 @@ class GammaEvent(msgspec.Struct, frozen=True, rename="camel"):
     neg_risk_augmented: bool = False
     neg_risk_market_id: str = msgspec.field(default="", name="negRiskMarketID")
     updated_at: str | None = None
+    description: str | None = None
+    resolution_source: str | None = None
+    end_date: str | None = None
 
 
 class ClobToken(msgspec.Struct, frozen=True):
