@@ -42,15 +42,10 @@ from pythia.model.events import MarketStatus, Resolution
 from pythia.model.execution import FillReport, Liquidity, OrderStatus, OrderUpdate
 from pythia.model.instruments import Instrument, OutcomeGroup
 from pythia.model.orders import TimeInForce
+from pythia.orders.multileg import ExecutionStatus, LegPlan, LegState, Phase, Role
 from pythia.portfolio.valuation import commission_micros
 from pythia.sim.cash import is_odds
-from pythia.strategy.arbitrage.execution import (
-    BasketExecution,
-    ExecutionStatus,
-    LegState,
-    Phase,
-    Role,
-)
+from pythia.strategy.arbitrage.execution import BasketExecution
 from pythia.strategy.arbitrage.levels import default_lot
 from pythia.strategy.arbitrage.model import Opportunity, OpportunityKind
 from pythia.strategy.arbitrage.outcomes import (
@@ -212,7 +207,8 @@ class ArbitrageStrategy(Strategy):
         legs = []
         for leg in opportunity.legs:
             instrument = instruments[leg.instrument_id]
-            legs.append(LegState(leg, instrument, default_lot(instrument)))
+            plan = LegPlan(leg.instrument_id, leg.side, leg.price_limit, leg.size)
+            legs.append(LegState(plan, instrument, default_lot(instrument)))
         group = self.watch.groups.get(opportunity.group)
         if group is not None:
             outcomes = group_outcomes(group, instruments)
