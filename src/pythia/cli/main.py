@@ -8,6 +8,7 @@ from pythia import __version__
 from pythia.cli import data_check, data_synth  # noqa: F401  (register `data check`, `data synth`)
 from pythia.cli.backtest import backtest
 from pythia.cli.data import data_app
+from pythia.cli.journal import journal_app
 from pythia.cli.match import match
 from pythia.cli.scan import scan
 
@@ -18,6 +19,7 @@ app = typer.Typer(
     add_completion=False,
 )
 app.add_typer(data_app, name="data")
+app.add_typer(journal_app, name="journal")
 app.command("backtest")(backtest)
 app.command("scan")(scan)
 app.command("match")(match)
