@@ -11,7 +11,7 @@ from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
 from pythia.cli.output import fail
-from pythia.core.errors import ConfigError, DataError
+from pythia.core.errors import ConfigError, DataError, PythiaError
 
 
 def backtest(
@@ -31,16 +31,25 @@ def backtest(
         None, "--json", help="Write summary, orders, fills and ledger as JSON."
     ),
     report: Path = typer.Option(None, "--report", help="Write an HTML report with plots."),
+    journal: str = typer.Option(
+        None,
+        "--journal",
+        help="Journal URL (sqlite:///FILE or postgresql://...); an existing journal of the"
+        " same run is replayed and checked. Default: a fresh SQLite file beside --json"
+        " (FILE.journal.db), none without --json.",
+    ),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress bar or summary table."),
 ) -> None:
     """Run a backtest. With no arguments: the market maker on the bundled BTCUSDT capture."""
     from pythia.service.backtest import load_settings, run
 
+    if journal is None and json_file is not None:
+        journal = fresh_sqlite_journal(json_file.with_suffix(".journal.db"))
     try:
         settings = load_settings(config, strategy, data, seed)
         console = Console(stderr=True)
         if quiet:
-            result = run(settings)
+            result = run(settings, journal_url=journal)
         else:
             with Progress(
                 TextColumn("[bold]backtest[/] {task.description}"),
@@ -51,8 +60,10 @@ def backtest(
                 transient=True,
             ) as progress:
                 task = progress.add_task(settings.data.dataset, total=None)
-                result = run(settings, lambda n: progress.update(task, completed=n))
-    except (ConfigError, DataError) as error:
+                result = run(
+                    settings, lambda n: progress.update(task, completed=n), journal_url=journal
+                )
+    except (ConfigError, DataError, PythiaError) as error:
         fail(error, json_output=False)
     if json_file is not None:
         json_file.write_text(json.dumps(result.to_json(), indent=1, sort_keys=True) + "\n")
@@ -94,3 +105,11 @@ def print_summary(summary: dict, strategy: str, dataset: str) -> None:
     for instrument_id, pnl in summary["per_instrument"].items():
         per.add_row(instrument_id, pnl["realized_pnl"], pnl["unrealized_pnl"])
     Console().print(per)
+
+
+def fresh_sqlite_journal(path: Path) -> str:
+    """A SQLite journal URL at ``path``, removing an older journal there first."""
+    for old in (path, *path.parent.glob(path.name + "-*"), Path(f"{path}.writer-lock")):
+        if old.exists():
+            old.unlink()
+    return f"sqlite:///{path.resolve()}"

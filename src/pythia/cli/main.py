@@ -10,6 +10,7 @@ from pythia.cli.backtest import backtest
 from pythia.cli.data import data_app
 from pythia.cli.journal import journal_app
 from pythia.cli.match import match
+from pythia.cli.paper import control, paper
 from pythia.cli.scan import scan
 
 app = typer.Typer(
@@ -23,6 +24,8 @@ app.add_typer(journal_app, name="journal")
 app.command("backtest")(backtest)
 app.command("scan")(scan)
 app.command("match")(match)
+app.command("paper")(paper)
+app.command("control")(control)
 
 
 @app.command()
@@ -36,3 +39,7 @@ def version(json_output: bool = typer.Option(False, "--json", help="Print JSON."
 
 def main() -> None:
     app()
+
+
+if __name__ == "__main__":
+    main()

@@ -42,6 +42,8 @@ class BacktestResult:
     logs: list[dict] = field(default_factory=list)
     strategies: dict[str, dict] = field(default_factory=dict)
     """Each strategy's own report (``Strategy.report()``), by strategy id."""
+    journal: dict | None = None
+    """Where the run's journal is and what a restart replayed (None: no journal)."""
 
     def to_json(self) -> dict:
         return {
@@ -56,6 +58,7 @@ class BacktestResult:
             "exposure_curve": [[ts, money(v)] for ts, v in self.exposure_curve],
             "logs": self.logs,
             "strategies": self.strategies,
+            **({"journal": self.journal} if self.journal is not None else {}),
         }
 
 
@@ -104,7 +107,9 @@ class EquitySampler:
     def sample(self, ts_ns: int) -> None:
         self.mark_all()
         portfolio = self.kernel.portfolio
-        self.equity.append((ts_ns, portfolio.equity(self.currency)))
+        equity = portfolio.equity(self.currency)
+        self.equity.append((ts_ns, equity))
+        self.kernel.safety.on_equity({self.currency: equity}, ts_ns)
         self.exposure.append((ts_ns, portfolio.gross_exposure(self.currency)))
         self.positions.append((ts_ns, {k: v for k, v in portfolio.positions().items() if v}))
 
@@ -275,6 +280,17 @@ def build_result(
         "strategy_errors": kernel.stats.strategy_errors,
         "accounting_errors": kernel.stats.accounting_errors,
         "mark_errors": sampler.mark_errors,
+        "risk_decisions": kernel.safety.risk.summary(),
+        "control_mode": kernel.safety.control.mode.value,
+        "mode_changes": [
+            {
+                "ts_ns": change.ts_ns,
+                "mode": change.mode.value,
+                "source": change.source.value,
+                "reason": change.reason,
+            }
+            for change in kernel.safety.control.history
+        ],
         "start_ns": curve[0][0] if curve else 0,
         "end_ns": curve[-1][0] if curve else 0,
     }

@@ -28,6 +28,8 @@ from dataclasses import dataclass, field
 
 from pythia.book import CrossPolicy, OrderBook, book_for
 from pythia.core.errors import DataError
+from pythia.engine.journaling import EngineJournal
+from pythia.engine.safety import Safety
 from pythia.model.events import (
     NO_SEQUENCE,
     BookDelta,
@@ -42,8 +44,9 @@ from pythia.model.events import (
 from pythia.model.execution import FillReport, OrderStatus, OrderUpdate
 from pythia.model.instruments import Instrument, OutcomeGroup
 from pythia.model.orders import CancelRequest, OrderRequest, ReplaceRequest
-from pythia.orders.manager import OrderManager
+from pythia.orders.manager import OrderManager, OrderState
 from pythia.ports.market_data import BookSynchronizer, SyncAction
+from pythia.risk.rules import RiskEngine
 from pythia.sim.models.base import ConstantLatency, FeeModel, LatencyConfig
 from pythia.strategy.base import Strategy
 
@@ -114,6 +117,10 @@ class Kernel:
         clock: SimClock | None = None,
         synchronizer_for: Callable[[Instrument], BookSynchronizer | None] = lambda _: None,
         lookup: Callable[[str], object] | None = None,
+        risk: RiskEngine | None = None,
+        journal: EngineJournal | None = None,
+        breakers: Iterable = (),
+        guards: Iterable = (),
     ) -> None:
         self.clock = clock or SimClock()
         self.rng = random.Random(seed)
@@ -137,6 +144,12 @@ class Kernel:
         self._observers: list[Callable[[int], None]] = []
         self._contexts: dict[str, object] = {}
         self._shared: set[str] = set()
+        self.event_index = 0
+        """Market events taken so far (control inputs are journaled against it)."""
+        self.unsynced: set[str] = set()
+        """Books whose sync rule dropped an update since their last snapshot."""
+        self.book_updated_ns: dict[str, int] = {}
+        self.safety = Safety(self, risk, journal, breakers, guards)
 
     # ---- setup ----------------------------------------------------------------------------
     def add_definition(self, definition: Instrument | OutcomeGroup) -> None:
@@ -192,12 +205,17 @@ class Kernel:
             self._contexts[strategy.id] = context
             self._call(strategy, strategy.on_start, context)
         queue = self._queue
+        safety = self.safety
         for event in events:
             ts = event.ts_recv_ns
             while queue and (queue[0][0], queue[0][1]) < (ts, VENUE_MARKET):
                 self._pop()
             self.clock.advance_to(ts)
+            safety.before_event(self.event_index)
+            safety.on_time(ts)
             self._venue_market(event)
+            self.event_index += 1
+        safety.before_event(self.event_index)
         while queue:
             self._pop()
         for strategy in self.strategies:
@@ -232,6 +250,16 @@ class Kernel:
                 responses = []
             self._route(responses, slot)
             if kind is Resolution:
+                self.safety.record(
+                    "settlement",
+                    {
+                        "market_id": event.market_id,
+                        "winners": list(event.winners),
+                        "losers": list(event.losers),
+                        "removed": list(event.removed),
+                        "commission_bps": slot.commission_bps,
+                    },
+                )
                 self.portfolio.settle(event, ts, commission_bps=slot.commission_bps)
             if slot.shared_books:
                 for observer in self._observers:
@@ -259,6 +287,7 @@ class Kernel:
         sync = self._sync.get(instrument_id)
         if event.__class__ is BookSnapshot:
             self._has_snapshot.add(instrument_id)
+            self.unsynced.discard(instrument_id)
             if sync is not None:
                 sync.on_snapshot(event.sequence)
             return True
@@ -270,6 +299,7 @@ class Kernel:
         action = sync.check(event.first_sequence, event.sequence, event.prev_sequence)
         if action == SyncAction.DROP:
             self.stats.dropped_unsynced += 1
+            self.unsynced.add(instrument_id)
             return False
         if action == SyncAction.GAP:
             self.stats.gaps += 1  # keep going with stale-level dropping (see data.integrity)
@@ -277,6 +307,7 @@ class Kernel:
 
     def _route(self, responses: list, slot: VenueSlot) -> None:
         for response in responses:
+            self.safety.venue_response(response)
             if response.__class__ is FillReport:
                 try:
                     self.portfolio.apply_fill(response)
@@ -294,6 +325,7 @@ class Kernel:
                 self.fills.append(response)
             elif response.status is OrderStatus.REJECTED:
                 self.stats.rejections[response.reason or "unknown"] += 1
+                self.safety.on_rejection(response.reason or "unknown")
             delay = slot.latency.response.sample_ns(self.rng)
             self.schedule(
                 response.ts_event_ns + delay, STRATEGY_RESPONSE, self._strategy_response, response
@@ -310,12 +342,31 @@ class Kernel:
         slot = self.venues.get(instrument.venue) if instrument is not None else None
         if slot is None:
             raise DataError(f"no venue for instrument {instrument_id!r}")
-        if isinstance(request, OrderRequest):
-            self._owner[request.client_order_id] = strategy
-        elif isinstance(request, ReplaceRequest):
-            self._owner[request.replacement.client_order_id] = strategy
+        new = request if isinstance(request, OrderRequest) else None
+        if isinstance(request, ReplaceRequest):
+            new = request.replacement
+        if new is not None:
+            self._owner[new.client_order_id] = strategy
+            decision = self.safety.check(new, strategy.id)
+            if not decision.accepted:
+                self.stats.rejections[f"risk:{decision.reason}"] += 1
+                rejection = self.safety.rejection(new, decision)
+                self.schedule(
+                    self.clock.now_ns(), STRATEGY_RESPONSE, self._strategy_response, rejection
+                )
+                if isinstance(request, ReplaceRequest):
+                    self._restore_replaced(request.client_order_id)
+                return
+        self.safety.sent(request, strategy.id)
         arrival = self.clock.now_ns() + slot.latency.order_entry.sample_ns(self.rng)
         self.schedule(arrival, VENUE_ORDER, self._venue_order, (request, slot))
+
+    def _restore_replaced(self, client_order_id: str) -> None:
+        """A refused replacement leaves the original order working as it was."""
+        order = self.orders.get(client_order_id)
+        if order is not None and order.state is OrderState.CANCEL_PENDING:
+            state = OrderState.PARTIALLY_FILLED if order.filled_size else OrderState.ACCEPTED
+            self.orders.transition(order, state, self.clock.now_ns())
 
     def _venue_order(self, payload) -> None:
         request, slot = payload
@@ -348,6 +399,8 @@ class Kernel:
             except DataError:
                 self.stats.rejected_updates += 1
                 return
+            self.book_updated_ns[event.instrument_id] = event.ts_recv_ns
+            self.safety.on_book(event.instrument_id, book, event.ts_recv_ns)
             for strategy in self.strategies:
                 if strategy.id not in self.disabled:
                     self._call(strategy, strategy.on_book, event.instrument_id, book)
@@ -386,6 +439,7 @@ class Kernel:
                 if order is None:
                     return
                 self.view.apply_fill(response)
+                self.safety.on_fill(response)
             else:
                 self.orders.on_update(response)
         except DataError as error:
@@ -407,14 +461,15 @@ class Kernel:
             callback(*args)
         except Exception as error:  # noqa: BLE001 - isolation is the point
             self.disabled.add(strategy.id)
-            self.stats.strategy_errors.append(
-                {
-                    "ts_ns": self.clock.now_ns(),
-                    "strategy": strategy.id,
-                    "callback": getattr(callback, "__name__", "?"),
-                    "error": f"{type(error).__name__}: {error}",
-                }
-            )
+            entry = {
+                "ts_ns": self.clock.now_ns(),
+                "strategy": strategy.id,
+                "callback": getattr(callback, "__name__", "?"),
+                "error": f"{type(error).__name__}: {error}",
+            }
+            self.stats.strategy_errors.append(entry)
+            self.safety.record("strategy_error", entry, strategy.id)
+            self.safety.on_error(entry["error"])
 
     def timer(self, strategy: Strategy, name: str, at_ns: int) -> None:
         at_ns = max(at_ns, self.clock.now_ns())

@@ -272,6 +272,10 @@ class Portfolio:
             total += abs(value)
         return total
 
+    def market_value(self, instrument_id: str) -> int | None:
+        """The open position's value at its mark in micro-units (None when unmarked or flat)."""
+        return self._mark_value(instrument_id)
+
     def _mark_value(self, instrument_id: str) -> int | None:
         price = self._state.marks.get(instrument_id)
         if price is None or not self._state.is_held(instrument_id):

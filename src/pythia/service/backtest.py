@@ -21,10 +21,15 @@ from pythia.core.errors import ConfigError
 from pythia.core.fixed import MONEY_DECIMALS, parse_units
 from pythia.data import bundled
 from pythia.engine.backtest import BacktestResult, run_backtest
+from pythia.engine.journaling import EngineJournal
 from pythia.engine.kernel import Kernel, VenueSlot
 from pythia.model.instruments import Instrument
 from pythia.portfolio import Portfolio
 from pythia.ports.market_data import MarketDataSource
+from pythia.risk.rules import RiskEngine
+from pythia.risk.settings import RiskSettings, build_breakers, build_guards, build_rules
+from pythia.service.journaled import RunJournal, run_identity
+from pythia.service.paper import Pace, controlled_events
 from pythia.sim.venue import SimulatedVenue
 from pythia.strategy.registry import create_strategy
 from pythia.venues import profile_for, read_capture, synchronizer_factory
@@ -90,6 +95,8 @@ class BacktestSettings(BaseModel):
     strategy: StrategySettings = Field(default_factory=StrategySettings)
     account: AccountSettings = Field(default_factory=AccountSettings)
     venues: dict[str, dict[str, Any]] = Field(default_factory=dict)
+    risk: RiskSettings = Field(default_factory=RiskSettings)
+    """The ``[risk]`` section: rules, breakers and guards (see docs/risk.md)."""
 
     def balances_micros(self) -> dict[str, int]:
         try:
@@ -176,8 +183,10 @@ def _known_venue(venue: str) -> bool:
     return venue in CAPTURE_READERS
 
 
-def build_kernel(settings: BacktestSettings, opened: OpenedData) -> Kernel:
-    """Wire venues, portfolios and the strategy for one run."""
+def build_kernel(
+    settings: BacktestSettings, opened: OpenedData, journal: EngineJournal | None = None
+) -> Kernel:
+    """Wire venues, portfolios, the risk engine, the journal and the strategy for one run."""
     rng = random.Random(settings.seed)
     balances = settings.balances_micros()
     portfolio = Portfolio(balances)
@@ -188,6 +197,8 @@ def build_kernel(settings: BacktestSettings, opened: OpenedData) -> Kernel:
         gateway = SimulatedVenue(profile, portfolio, random.Random(rng.getrandbits(64)))
         slots[venue] = VenueSlot(gateway, profile.latency, profile.settlement_commission_bps)
     strategy = create_strategy(settings.strategy.name, settings.strategy.params)
+    fee_models = {id(slot.fee_model): slot.fee_model for slot in slots.values()}
+    fee_model = next(iter(fee_models.values())) if len(fee_models) == 1 else None
     kernel = Kernel(
         slots,
         portfolio,
@@ -196,6 +207,10 @@ def build_kernel(settings: BacktestSettings, opened: OpenedData) -> Kernel:
         seed=rng.getrandbits(64),
         synchronizer_for=opened.synchronizer_for,
         lookup=getattr(opened.source, "instrument", None),
+        risk=RiskEngine(build_rules(settings.risk, fee_model)),
+        journal=journal,
+        breakers=build_breakers(settings.risk),
+        guards=build_guards(settings.risk),
     )
     for definition in opened.source.instruments():
         kernel.add_definition(definition)
@@ -203,15 +218,44 @@ def build_kernel(settings: BacktestSettings, opened: OpenedData) -> Kernel:
 
 
 def run(
-    settings: BacktestSettings, progress: Callable[[int], None] | None = None
+    settings: BacktestSettings,
+    progress: Callable[[int], None] | None = None,
+    journal_url: str | None = None,
+    pace: Pace | None = None,
+    fault_kill_after: int | None = None,
 ) -> BacktestResult:
-    """Run the configured backtest and return its result."""
+    """Run the configured backtest (or, with ``pace``, a paper run) and return its result.
+
+    With ``journal_url`` the run writes its journal there, or restarts the run the journal
+    holds (:mod:`pythia.service.journaled`); ``pace`` replays in real time (scaled) and
+    takes ``pythia control`` commands and SIGINT / SIGTERM (:mod:`pythia.service.paper`).
+    """
     opened = open_data(settings.data.dataset)
-    kernel = build_kernel(settings, opened)
-    return run_backtest(
-        kernel,
-        opened.source.events(),
-        settings.report_currency,
-        parse_duration_ns(settings.sample_interval),
-        progress,
+    if journal_url is None:
+        kernel = build_kernel(settings, opened)
+        return run_backtest(
+            kernel,
+            opened.source.events(),
+            settings.report_currency,
+            parse_duration_ns(settings.sample_interval),
+            progress,
+        )
+    identity = run_identity(settings, settings.data.dataset)
+    run_journal = RunJournal.open(
+        journal_url, identity, settings.balances_micros(), fault_kill_after
     )
+    try:
+        kernel = build_kernel(settings, opened, run_journal.engine)
+        run_journal.attach(kernel)
+        events = controlled_events(opened.source.events(), kernel, run_journal, pace)
+        result = run_backtest(
+            kernel,
+            events,
+            settings.report_currency,
+            parse_duration_ns(settings.sample_interval),
+            progress,
+        )
+        result.journal = run_journal.finish()
+    finally:
+        run_journal.close()
+    return result
