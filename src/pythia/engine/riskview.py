@@ -19,6 +19,16 @@ class KernelRiskView:
 
     def __init__(self, kernel) -> None:
         self._kernel = kernel
+        self.checking = ""
+        """The client id of the order being checked: not one of "our open orders" yet."""
+
+    def _open_orders(self, instrument_id: str | None = None):
+        checking = self.checking
+        return [
+            o
+            for o in self._kernel.orders.open_orders(instrument_id)
+            if o.client_order_id != checking
+        ]
 
     def now_ns(self) -> int:
         return self._kernel.clock.now_ns()
@@ -37,7 +47,7 @@ class KernelRiskView:
 
     def open_size(self, instrument_id: str, side: Side) -> int:
         total = 0
-        for order in self._kernel.orders.open_orders(instrument_id):
+        for order in self._open_orders(instrument_id):
             request = order.request
             if request.side is not side:
                 continue
@@ -63,7 +73,7 @@ class KernelRiskView:
 
     def available_cash(self, currency: str) -> int:
         locked = 0
-        for order in self._kernel.orders.open_orders():
+        for order in self._open_orders():
             order_currency, amount = self._order_lock(order)
             if order_currency == currency:
                 locked += amount
@@ -97,7 +107,7 @@ class KernelRiskView:
             if value is None:
                 value = view.cost_basis(instrument_id)
             yield value if size >= 0 else -abs(value)
-        for order in kernel.orders.open_orders():
+        for order in self._open_orders():
             instrument = self.instrument(order.instrument_id)
             if instrument is None or instrument.quote_currency != currency:
                 continue

@@ -156,7 +156,11 @@ class Safety:
     # ---- orders ----------------------------------------------------------------------------
     def check(self, request: OrderRequest, strategy_id: str) -> RiskDecision:
         """The risk verdict on a new order, journaled."""
-        decision = self.risk.check(request, self.view, self.control.mode)
+        self.view.checking = request.client_order_id
+        try:
+            decision = self.risk.check(request, self.view, self.control.mode)
+        finally:
+            self.view.checking = ""
         if decision.accepted and self._slippage:
             self._remember_expected(request)
         self.record(
