@@ -240,3 +240,20 @@ def test_reconcile_names_both_kinds_of_difference():
     assert check.missing_at_venue == ("a",)
     assert not check.clean
     assert reconcile(["x"], ["x"]).clean
+
+
+def test_a_fill_the_venue_reports_twice_is_booked_once():
+    class Repeating(SimulatedVenue):
+        def submit(self, request, ts_ns):
+            responses = super().submit(request, ts_ns)
+            return responses + [r for r in responses if r.__class__.__name__ == "FillReport"]
+
+    strategy = Scripted({0: [(Side.BUY, 5 * SHARE, 4200, IOC)]})
+    kernel = kernel_for(strategy)
+    slot = kernel.venues["polymarket"]
+    slot.gateway.__class__ = Repeating
+    kernel.run([book(1), book(30)])
+    assert kernel.stats.duplicate_fills == 1
+    assert kernel.portfolio.position(TOKEN.id) == 5 * SHARE
+    assert kernel.view.position(TOKEN.id) == 5 * SHARE
+    assert len(strategy.fills) == 1

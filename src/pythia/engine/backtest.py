@@ -276,6 +276,7 @@ def build_result(
         "market_events": kernel.stats.market_events,
         "dropped_unsynced_updates": kernel.stats.dropped_unsynced,
         "gaps": kernel.stats.gaps,
+        "duplicate_fills": kernel.stats.duplicate_fills,
         "rejected_updates": kernel.stats.rejected_updates,
         "strategy_errors": kernel.stats.strategy_errors,
         "accounting_errors": kernel.stats.accounting_errors,

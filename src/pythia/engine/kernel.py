@@ -102,6 +102,7 @@ class KernelStats:
     strategy_errors: list[dict] = field(default_factory=list)
     rejections: Counter = field(default_factory=Counter)
     accounting_errors: list[dict] = field(default_factory=list)
+    duplicate_fills: int = 0
 
 
 class Kernel:
@@ -144,6 +145,7 @@ class Kernel:
         self._observers: list[Callable[[int], None]] = []
         self._contexts: dict[str, object] = {}
         self._shared: set[str] = set()
+        self._trade_ids: set[str] = set()
         self.event_index = 0
         """Market events taken so far (control inputs are journaled against it)."""
         self.unsynced: set[str] = set()
@@ -307,6 +309,11 @@ class Kernel:
 
     def _route(self, responses: list, slot: VenueSlot) -> None:
         for response in responses:
+            if response.__class__ is FillReport:
+                if response.trade_id in self._trade_ids:
+                    self.stats.duplicate_fills += 1  # a venue repeating itself: book it once
+                    continue
+                self._trade_ids.add(response.trade_id)
             self.safety.venue_response(response)
             if response.__class__ is FillReport:
                 try:
@@ -443,10 +450,11 @@ class Kernel:
             else:
                 self.orders.on_update(response)
         except DataError as error:
+            # an illegal transition or an unknown order: counted, journaled, state untouched
             self.stats.rejected_updates += 1
-            self.stats.strategy_errors.append(
-                {"ts_ns": self.clock.now_ns(), "strategy": "", "error": str(error)}
-            )
+            entry = {"ts_ns": self.clock.now_ns(), "strategy": "", "error": str(error)}
+            self.stats.strategy_errors.append(entry)
+            self.safety.record("order_error", entry, "", response.instrument_id)
             return
         if strategy is None or strategy.id in self.disabled:
             return

@@ -26,7 +26,8 @@ from pythia.core.errors import ConfigError, DataError
 from pythia.engine.journaling import CONTROL, EngineJournal
 from pythia.engine.kernel import VENUE_ORDER, Kernel
 from pythia.engine.recovery import rebuild, reconcile
-from pythia.model.orders import OrderRequest, ReplaceRequest
+from pythia.model.orders import CancelRequest, OrderRequest, ReplaceRequest
+from pythia.orders.manager import OrderState
 from pythia.risk.control import ControlSource
 from pythia.store import Journal
 
@@ -130,6 +131,7 @@ class RunJournal:
         if problems:
             raise DataError(f"journal recovery failed: {', '.join(problems)}")
         self.engine.record("recovery", self.recovery, kernel.clock.now_ns())
+        apply_reconciliation(kernel, check)
 
     # ---- control -------------------------------------------------------------------------
     def poll_control(self, kernel: Kernel) -> None:
@@ -186,3 +188,20 @@ def in_flight_orders(kernel: Kernel) -> set[str]:
         elif isinstance(request, ReplaceRequest):
             result.add(request.replacement.client_order_id)
     return result
+
+
+def apply_reconciliation(kernel: Kernel, check) -> None:
+    """The documented rule (:mod:`pythia.engine.recovery`): cancel at the venue what only
+    the venue has; close on our side what only we have."""
+    now = kernel.clock.now_ns()
+    for slot in kernel.venues.values():
+        open_orders = getattr(slot.gateway, "open_orders", None)
+        for order in open_orders() if open_orders is not None else ():
+            if order.client_order_id in check.unknown_at_venue:
+                cancel = CancelRequest(order.client_order_id, order.instrument_id, "reconcile")
+                kernel._route(slot.gateway.cancel(cancel, now), slot)
+    for client_id in check.missing_at_venue:
+        order = kernel.orders.get(client_id)
+        if order is not None and order.is_open:
+            order.reason = "reconcile: unknown to the venue"
+            kernel.orders.transition(order, OrderState.CANCELLED, now)
