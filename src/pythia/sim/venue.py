@@ -34,6 +34,8 @@ import random
 from collections.abc import Iterable
 from operator import attrgetter
 
+from msgspec.structs import replace as replace_struct
+
 from pythia.book import OrderBook
 from pythia.model.enums import MarketState
 from pythia.model.events import (
@@ -130,6 +132,26 @@ class SimulatedVenue:
         else:
             orders = self._orders.on_instrument(instrument_id)
         return [view_of(order) for order in orders]
+
+    def query_order(self, client_order_id: str, ts_ns: int) -> OrderUpdate | None:
+        """The venue's view of an order by client id at ``ts_ns`` (``OrderQuery``); None
+        when the venue never saw that id.
+
+        An open order: OPEN or PARTIALLY_FILLED with its filled size. A finished order: its
+        last update (FILLED, CANCELED or EXPIRED, with its reason). A refused order: the
+        simulator keeps only its client id, so the answer is a bare REJECTED update (no
+        venue id, instrument, price, size or reason; side BUY). Every answer is stamped
+        ``ts_ns``. Nothing changes: due GTD orders are not expired here (``expire`` is).
+        """
+        order = self._orders.open.get(client_order_id)
+        if order is not None:
+            return update_of(order, order.status, ts_ns)
+        last = self._orders.closed.get(client_order_id)
+        if last is not None:
+            return replace_struct(last, ts_event_ns=ts_ns, ts_recv_ns=ts_ns)
+        if client_order_id not in self._orders.seen_client_ids:
+            return None
+        return replace_struct(unknown_order(client_order_id, "", None, ts_ns), reason="")
 
     # ---- order entry ------------------------------------------------------------------------
     def submit(self, request: OrderRequest, ts_ns: int) -> list[VenueResponse]:
