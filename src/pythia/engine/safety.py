@@ -156,7 +156,7 @@ class Safety:
     # ---- orders ----------------------------------------------------------------------------
     def check(self, request: OrderRequest, strategy_id: str) -> RiskDecision:
         """The risk verdict on a new order, journaled."""
-        self.view.checking = request.client_order_id
+        self.view.begin(request.client_order_id)
         try:
             decision = self.risk.check(request, self.view, self.control.mode)
         finally:
