@@ -116,6 +116,13 @@ def _solve_probability(plan, key, books, fee_for, options: ScanOptions) -> Oppor
     basket = probability_basket(plan, key, books, fee_for, options)
     if basket is None:
         return None
+    return solve_basket(basket, key, options)
+
+
+def solve_basket(basket: Basket, key: str, options: ScanOptions) -> Opportunity | None:
+    """The opportunity of a probability basket at its best size, or None. A basket solved
+    before gives the same opportunity object when the optimizer finds nothing it used
+    changed (it returns the same Optimum)."""
     best = optimize(
         basket,
         threshold_micros=options.min_profit_micros,
@@ -124,10 +131,14 @@ def _solve_probability(plan, key, books, fee_for, options: ScanOptions) -> Oppor
     )
     if best is None:
         return None
+    built = basket.built
+    if built is not None and built[0] is best:
+        return built[1]
     notes = ("size search capped: a better size may exist",) if best.capped else ()
     opportunity = build_opportunity(basket, best.units, notes)
     if opportunity.profit_micros != best.profit_micros:
         raise RuntimeError(f"{key}: optimizer and walk disagree on the profit")
+    basket.built = (best, opportunity)
     return opportunity
 
 

@@ -8,6 +8,12 @@ pass it walk depth (:func:`.detect.solve_kind`), with the same code as a full sc
 index always agrees with :func:`.detect.scan_group` / :func:`.detect.scan_pair` run afresh
 on the same books.
 
+A probability kind also keeps its basket between evaluations: the legs reading an updated
+book read their levels again and keep what did not change, and the optimizer reuses the
+rest (:mod:`.optimize`). An update beyond the levels a kind's result used costs a comparison
+of those levels; one inside them, a search resumed where the change starts to matter. The
+results are the same as a full scan's.
+
 Contract: call :meth:`ArbitrageIndex.on_book` after every change of a book (including one
 appearing in or leaving the ``books`` mapping), with the instrument id of that book.
 
@@ -25,7 +31,13 @@ from dataclasses import dataclass, replace
 from pythia.book.base import OrderBook
 from pythia.core.errors import ConfigError
 from pythia.model.instruments import Instrument, OutcomeGroup
-from pythia.strategy.arbitrage.detect import ScanOptions, solve_kind
+from pythia.strategy.arbitrage.basket import Basket
+from pythia.strategy.arbitrage.detect import (
+    ScanOptions,
+    probability_basket,
+    solve_basket,
+    solve_kind,
+)
 from pythia.strategy.arbitrage.levels import LotFor, caching, combine_best
 from pythia.strategy.arbitrage.model import (
     Opportunity,
@@ -57,15 +69,21 @@ class CrossPair:
 
 
 class _Tracker:
-    """The best-level sum of one kind, kept up to date leg by leg."""
+    """The best-level sum of one kind, kept up to date leg by leg; for a probability kind
+    also its basket, kept between evaluations with what its legs worked out, the last
+    result and the legs whose books changed since (``stale``)."""
 
-    __slots__ = ("plan", "terms", "total", "missing")
+    __slots__ = ("plan", "terms", "total", "missing", "basket", "result", "stale", "fresh")
 
     def __init__(self, plan: KindPlan) -> None:
         self.plan = plan
         self.terms: list[int | None] = [None] * len(plan.tokens)
         self.total = 0
         self.missing = len(plan.tokens)
+        self.basket: Basket | None = None
+        self.result: Opportunity | None = None
+        self.stale: set[int] = set()
+        self.fresh = False
 
     def set(self, position: int, term: int | None) -> None:
         old = self.terms[position]
@@ -81,6 +99,35 @@ class _Tracker:
 
     def allows(self) -> bool:
         return self.missing == 0 and term_allows(self.plan, self.total)
+
+    def solve(
+        self, key: str, books: Mapping[str, OrderBook], fee_for, options
+    ) -> Opportunity | None:
+        """The kind's opportunity on the current books (the best-level test passed).
+
+        A probability kind keeps its basket: legs whose books changed read their levels
+        again (:meth:`.basket.BasketLeg.reload`); when none of the levels the last solve
+        used changed, its result stands (a solve is a function of the levels it reads),
+        else the optimizer resumes from what still holds."""
+        plan = self.plan
+        if plan.is_odds:
+            return solve_kind(plan, key, books, fee_for, options, checked=True)
+        basket = self.basket
+        if basket is None:
+            basket = self.basket = probability_basket(plan, key, books, fee_for, options)
+            self.stale.clear()
+            if basket is None:
+                return None
+        elif self.stale:
+            legs = basket.legs
+            for position in self.stale:
+                if legs[position].reload() is not None:
+                    self.fresh = False
+            self.stale.clear()
+        if not self.fresh:
+            self.result = solve_basket(basket, key, options)
+            self.fresh = True
+        return self.result
 
 
 class _Target:
@@ -223,6 +270,8 @@ class ArbitrageIndex:
         presence_changed = self._refresh(instrument_id)
         for tracker, position in self._legs.get(instrument_id, ()):
             tracker.set(position, self._term(tracker.plan, position))
+            if tracker.basket is not None:
+                tracker.stale.add(position)
         found: list[Opportunity] = []
         for target in self._readers.get(instrument_id, ()):
             if presence_changed and instrument_id in target.plan.needed:
@@ -251,11 +300,9 @@ class ArbitrageIndex:
             detail = f"no book for {', '.join(missing[:5])}"
             return [], [Rejected(plan.key, RejectReason.UNSYNCED, detail)]
         found = []
-        for kind, tracker in zip(plan.kinds, target.trackers, strict=True):
+        for tracker in target.trackers:
             if tracker.allows():
-                opportunity = solve_kind(
-                    kind, plan.key, self.books, self.fee_for, target.options, checked=True
-                )
+                opportunity = tracker.solve(plan.key, self.books, self.fee_for, target.options)
                 if opportunity is not None:
                     found.append(opportunity)
         return found, list(plan.rejected)

@@ -36,6 +36,10 @@ from pythia.sim.models.fees import (
     SettlementOnlyFee,
 )
 
+SCALE = 10**24
+"""Fixed-point scale of the optimizer's per-unit slopes: a fee slope is a model's fee of
+SCALE size units (a multiple of every 10**decimals used)."""
+
 LotFor = Callable[[Instrument], int]
 """The order size step of an instrument, in its size units."""
 
@@ -202,6 +206,20 @@ def caching(fee_for: Callable[[Instrument], FeeModel]) -> Callable[[Instrument],
     return cached
 
 
+def fee_rounding(model: FeeModel) -> tuple[int, Rounding] | None:
+    """``(unit, rounding)`` of a known fee model with fees per fill: it rounds a fee linear in
+    the size once, to whole ``unit`` micros, as ``rounding`` says. None otherwise (a model
+    this module does not know, or one without fees per fill)."""
+    model = model.model if isinstance(model, CachedFee) else model
+    if isinstance(model, BpsFee):
+        return 1, model.rounding
+    if isinstance(model, ProbabilityPowerFee):
+        return pow10(MONEY_DECIMALS - model.fee_decimals), model.rounding
+    if isinstance(model, CentRoundedProbabilityFee):
+        return pow10(MONEY_DECIMALS - model.fee_decimals), Rounding.CEILING
+    return None
+
+
 def fee_shortfall_micros(model: FeeModel) -> int | None:
     """How far below its exact, unrounded value a fill's fee can be rounded, in micros.
 
@@ -209,17 +227,12 @@ def fee_shortfall_micros(model: FeeModel) -> int | None:
     (Polymarket) by less than one rounding unit, HALF_* by half a unit. None for a model
     this module does not know (the optimizer then checks every size of a segment).
     """
-    model = model.model if isinstance(model, CachedFee) else model
-    if isinstance(model, SettlementOnlyFee):
+    if isinstance(model.model if isinstance(model, CachedFee) else model, SettlementOnlyFee):
         return 0
-    if isinstance(model, BpsFee):
-        unit, rounding = 1, model.rounding
-    elif isinstance(model, ProbabilityPowerFee):
-        unit, rounding = pow10(MONEY_DECIMALS - model.fee_decimals), model.rounding
-    elif isinstance(model, CentRoundedProbabilityFee):
-        unit, rounding = pow10(MONEY_DECIMALS - model.fee_decimals), Rounding.CEILING
-    else:
+    known = fee_rounding(model)
+    if known is None:
         return None
+    unit, rounding = known
     if rounding in (Rounding.CEILING, Rounding.UP):
         return 0
     if rounding in (Rounding.FLOOR, Rounding.DOWN):
@@ -232,3 +245,33 @@ def fee_unit_micros(model: FeeModel) -> int:
     model = model.model if isinstance(model, CachedFee) else model
     decimals = getattr(model, "fee_decimals", MONEY_DECIMALS)
     return pow10(MONEY_DECIMALS - decimals)
+
+
+def foretold_fee(take: int, fee_at_scale: int, unit: int, rounding: Rounding) -> int | None:
+    """The fee of ``take`` from a known model's fee of ``SCALE`` (same price), or None when
+    that cannot be told for sure.
+
+    Such a model charges ``unit * R(take * rate / unit)``, one rounding ``R`` of a rate it
+    does not reveal. ``fee_at_scale = unit * k`` with ``k = R(SCALE * rate / unit)``, so
+    ``take * rate / unit`` lies within ``take / SCALE`` of ``take * k / SCALE``: unless a
+    point where ``R`` steps (an integer, or a half for HALF_*) lies that close, ``R`` of
+    both is the same.
+
+    >>> foretold_fee(3, 25 * 10**23, 1, Rounding.FLOOR)  # 3 x 2.5 = 7.5
+    7
+    >>> foretold_fee(4, 25 * 10**23, 1, Rounding.FLOOR) is None  # 10: exact or just below
+    True
+    """
+    if not take:
+        return 0
+    quotient, remainder = divmod(take * (fee_at_scale // unit), SCALE)
+    if remainder < take or remainder > SCALE - take:
+        return None
+    if rounding is Rounding.FLOOR or rounding is Rounding.DOWN:
+        return quotient * unit
+    if rounding is Rounding.CEILING or rounding is Rounding.UP:
+        return (quotient + 1) * unit
+    twice = 2 * remainder - SCALE
+    if -2 * take <= twice <= 2 * take:
+        return None
+    return (quotient + (twice > 0)) * unit

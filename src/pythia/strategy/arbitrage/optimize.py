@@ -30,21 +30,31 @@ in order of size, each with exact integer bookkeeping scaled by ``SCALE``:
   first size this is the best-level test (asks summing to the payout or more: nothing).
 - Capital (cost + fees) only grows with size; the first segment that exceeds the cap is cut
   by bisection and ends the sweep.
+
+That search in segment order (:func:`_sequential`) prices the top of every rising segment on
+the way up. :func:`_deferred` finds the same result with far fewer exact prices: it sweeps
+the lines first, then searches only the segments whose line plus slack can still reach the
+best, highest first (baskets of few legs price a segment's last candidates all at once).
+It gives the very same answer whenever the search in segment order would not have been
+capped, which it proves on the way by bounding that search's evaluations; otherwise (and for
+fee models it does not know) the search in segment order runs.
+
+Everything is kept for the next call on the same basket: each leg its per-level sums, slopes
+and priced partial fills (:class:`.basket.BasketLeg`), the basket the sweep's segments and
+the exact profits found (:class:`_Run`). When some legs' books changed, each reports the
+size through which its fills still cost the same (:meth:`.basket.BasketLeg.reload`); every
+segment and profit below the smallest such size (in basket units) is still exact, so the
+sweep resumes there, and when nothing it used changed, the result stands as it was.
 """
 
 from __future__ import annotations
 
-import heapq
 from dataclasses import dataclass
 
-from pythia.model.execution import Liquidity
-from pythia.strategy.arbitrage.basket import Basket, fill_cost_micros
-from pythia.strategy.arbitrage.levels import fee_shortfall_micros, fee_unit_micros
+from pythia.strategy.arbitrage.basket import Basket, LegTerms, Sweep
+from pythia.strategy.arbitrage.levels import SCALE
 
-SCALE = 10**24
-"""Fixed-point scale of the segment lines (a multiple of every 10**decimals used)."""
 DEFAULT_MAX_EVALUATIONS = 4096
-TAKER = Liquidity.TAKER
 
 
 @dataclass(frozen=True, slots=True)
@@ -55,173 +65,6 @@ class Optimum:
     evaluations: int
 
 
-class _Sweep:
-    """Per-leg state of the segment sweep (parallel lists, for speed)."""
-
-    def __init__(self, basket: Basket) -> None:
-        self.basket = basket
-        legs = basket.legs
-        self.legs = legs
-        self.ratio = [leg.ratio for leg in legs]
-        self.cash = [leg.cash_terms() for leg in legs]
-        self.rounded_cash = [terms[2] > 1 for terms in self.cash]
-        self.unit = [fee_unit_micros(leg.fee_model) for leg in legs]
-        self.index = [0] * len(legs)
-        self.before = [0] * len(legs)
-        self.price = [0] * len(legs)
-        self.slope = [0] * len(legs)
-        self.cash_slope = [0] * len(legs)
-        self.k_cash = self.k_fee = self.full_rounded = 0
-        base = basket.base_scaled_slope(SCALE)
-        self.m = self.m0 = base
-        self.a = self.a0 = 0
-        self.heap: list[tuple[int, int]] = []
-
-    def start(self, units: int) -> bool:
-        """Place every leg at ``units``; False when a leg's book cannot fill that much."""
-        for i in range(len(self.legs)):
-            if not self._enter(i, units):
-                return False
-            self._add(i)
-            heapq.heappush(self.heap, (self.end(i), i))
-        return True
-
-    def end(self, i: int) -> int:
-        """The last basket size at which leg ``i`` is still inside its current level."""
-        return (self.before[i] + self.legs[i].levels[self.index[i]][1]) // self.ratio[i]
-
-    def _enter(self, i: int, units: int) -> bool:
-        """Consume leg ``i``'s full levels below ``units`` basket units (exact costs);
-        False when its book runs out first."""
-        leg = self.legs[i]
-        target = self.ratio[i] * units
-        j, before = self.index[i], self.before[i]
-        sign, multiplier, divisor = self.cash[i]
-        if not leg.has_level(j):
-            return False
-        levels = leg.levels
-        while before + levels[j][1] < target:
-            price, size = levels[j]
-            self.k_cash += fill_cost_micros(sign, multiplier, divisor, price, size)
-            self.k_fee += leg.fee_model.fee_micros(leg.instrument, price, size, TAKER)
-            self.full_rounded += self.rounded_cash[i]
-            before += size
-            j += 1
-            if not leg.has_level(j):
-                return False
-            levels = leg.levels
-        moved = j != self.index[i] or not self.price[i]
-        self.index[i], self.before[i] = j, before
-        if moved:
-            price, size = levels[j]
-            if size * self.unit[i] > SCALE:
-                raise ValueError(f"{leg.instrument.id}: level of {size} too deep for SCALE")
-            self.price[i] = price
-            self.cash_slope[i] = sign * price * multiplier * SCALE // divisor
-            fee = leg.fee_model.fee_micros(leg.instrument, price, SCALE, TAKER)
-            self.slope[i] = self.cash_slope[i] + fee
-        return True
-
-    def _add(self, i: int, sign: int = 1) -> None:
-        ratio, before = self.ratio[i], self.before[i]
-        self.m -= sign * self.slope[i] * ratio
-        self.a += sign * self.slope[i] * before
-        self.m0 -= sign * self.cash_slope[i] * ratio
-        self.a0 += sign * self.cash_slope[i] * before
-
-    def advance(self, units: int) -> bool:
-        """Move every leg whose level ends before ``units`` to the level holding it; False
-        when a leg's book runs out."""
-        heap = self.heap
-        while heap and heap[0][0] < units:
-            _, i = heapq.heappop(heap)
-            self._add(i, -1)
-            if not self._enter(i, units):
-                return False
-            self._add(i)
-            heapq.heappush(heap, (self.end(i), i))
-        return True
-
-    def segment_end(self) -> int:
-        return self.heap[0][0]
-
-    def line(self, units: int) -> int:
-        """``Lin(units)`` scaled by SCALE, constants of the full levels included."""
-        return self.a + self.m * units - SCALE * (self.k_cash + self.k_fee)
-
-    def fee_free_bound(self, units: int) -> int:
-        """SCALE x an upper bound on the profit of any size >= ``units`` when m0 <= 0."""
-        return (
-            self.a0
-            + self.m0 * units
-            - SCALE * self.k_cash
-            + SCALE * (self.full_rounded - self.k_fee)
-        )
-
-    def exact(self, units: int) -> tuple[int, int]:
-        """``(profit, capital)`` at ``units`` inside the current segment, exactly."""
-        cash, fees = self.k_cash, self.k_fee
-        legs, ratio, before, price, terms = (
-            self.legs,
-            self.ratio,
-            self.before,
-            self.price,
-            self.cash,
-        )
-        for i in range(len(legs)):
-            take = ratio[i] * units - before[i]
-            if take:
-                sign, multiplier, divisor = terms[i]
-                cash += fill_cost_micros(sign, multiplier, divisor, price[i], take)
-                leg = legs[i]
-                fees += leg.fee_model.fee_micros(leg.instrument, price[i], take, TAKER)
-        base = self.basket.base_micros(units)
-        capital = (fees - base) if self.basket.short else cash + fees
-        return base - cash - fees, capital
-
-    def profit_reaching(self, units: int, target: int, slacks: list[int]) -> int | None:
-        """The exact profit at ``units`` if it reaches ``target``, else None. Legs are priced
-        one by one; the others are bounded by their line plus slack, and the walk stops as
-        soon as that bound falls short."""
-        legs, ratio, before, price, terms, slope = (
-            self.legs,
-            self.ratio,
-            self.before,
-            self.price,
-            self.cash,
-            self.slope,
-        )
-        takes = [ratio[i] * units - before[i] for i in range(len(legs))]
-        bound = SCALE * (self.basket.base_micros(units) - self.k_cash - self.k_fee + sum(slacks))
-        bound -= sum(slope[i] * take for i, take in enumerate(takes))
-        floor = SCALE * target
-        if bound < floor:
-            return None
-        for i, take in enumerate(takes):
-            exact = 0
-            if take:
-                sign, multiplier, divisor = terms[i]
-                leg = legs[i]
-                exact = fill_cost_micros(sign, multiplier, divisor, price[i], take)
-                exact += leg.fee_model.fee_micros(leg.instrument, price[i], take, TAKER)
-            bound += slope[i] * take - SCALE * (exact + slacks[i])
-            if bound < floor:
-                return None
-        return bound // SCALE
-
-
-def _leg_slacks(basket: Basket) -> list[int] | None:
-    """How far above its share of the segment line each leg's exact cost can put the profit
-    (micros); None when a fee model is unknown."""
-    slacks = []
-    for leg in basket.legs:
-        shortfall = fee_shortfall_micros(leg.fee_model)
-        if shortfall is None:
-            return None
-        slacks.append(shortfall + 1)  # F's error over a level: < unit x size / SCALE <= 1
-    return slacks
-
-
 def optimize(
     basket: Basket,
     *,
@@ -230,35 +73,67 @@ def optimize(
     max_evaluations: int = DEFAULT_MAX_EVALUATIONS,
 ) -> Optimum | None:
     """The smallest basket size with the largest exact profit >= ``threshold_micros``
-    (at least 1) whose capital is within ``max_capital_micros``; None if there is none."""
+    (at least 1) whose capital is within ``max_capital_micros``; None if there is none.
+
+    A basket optimized before, whose legs were reloaded since, resumes from what it kept
+    (module docstring); when nothing it used changed, the very same Optimum is returned."""
     threshold = max(1, threshold_micros)
+    settings = (threshold, max_capital_micros, max_evaluations)
+    run, basket.run = basket.run, None
+    unchanged = _unchanged_units(basket)
+    if run is None or run.settings != settings:
+        fees = LegTerms.of(basket)
+        if fees.slacks is None:
+            return _sequential(basket, threshold, max_capital_micros, max_evaluations, fees)
+        run = _Run(settings, fees, basket.min_units)
+    elif run.keep_below(unchanged):
+        basket.run = run
+        return run.optimum
+    try:
+        found = _deferred(basket, run)
+    except Exception:  # noqa: BLE001 - the search in segment order raises it again, or not
+        found = _UNCERTIFIED
+    if found is _UNCERTIFIED:
+        return _sequential(basket, threshold, max_capital_micros, max_evaluations, run.fees)
+    run.optimum = found
+    basket.run = run
+    return found
+
+
+def _unchanged_units(basket: Basket) -> int | None:
+    """The largest size at which every leg's fills cost what they did at the last call
+    (None: no leg changed); clears the legs' marks."""
+    unchanged = None
+    for leg in basket.legs:
+        through = leg.unchanged_through
+        if through is not None:
+            units = through // leg.ratio
+            if unchanged is None or units < unchanged:
+                unchanged = units
+            leg.unchanged_through = None
+    return unchanged
+
+
+def _sequential(
+    basket: Basket,
+    threshold: int,
+    max_capital_micros: int | None,
+    max_evaluations: int,
+    fees: LegTerms,
+) -> Optimum | None:
+    """The sweep searching each segment as it reaches it (module docstring)."""
     lo = basket.min_units
-    slacks = _leg_slacks(basket)
-    sweep = _Sweep(basket)
+    sweep = Sweep(basket, fees, {}, {})
     if not sweep.start(lo):
         return None
     best, best_units, capped, evaluations = threshold - 1, 0, False, 0
     while True:
         if sweep.m0 <= 0 and sweep.fee_free_bound(lo) < SCALE * (best + 1):
             break
-        hi = sweep.segment_end()
-        last_segment = False
-        if max_capital_micros is not None:
-            if sweep.exact(hi)[1] > max_capital_micros:
-                last_segment = True
-                if sweep.exact(lo)[1] > max_capital_micros:
-                    break
-                low, high = lo, hi  # capital(low) fits, capital(high) does not
-                while high - low > 1:
-                    mid = (low + high) // 2
-                    if sweep.exact(mid)[1] > max_capital_micros:
-                        high = mid
-                    else:
-                        low = mid
-                hi = low
-        found, units, used, cut = _search(
-            sweep, lo, hi, best, slacks, max_evaluations - evaluations
-        )
+        hi, last_segment = _capital_cut(sweep, lo, max_capital_micros)
+        if hi is None:
+            break
+        found, units, used, cut = _search(sweep, lo, hi, best, max_evaluations - evaluations)
         evaluations += used
         capped = capped or cut
         if units:
@@ -273,9 +148,215 @@ def optimize(
     return Optimum(best_units, best, capped, evaluations)
 
 
-def _search(
-    sweep: _Sweep, lo: int, hi: int, best: int, slacks: list[int] | None, budget: int
-) -> tuple[int, int, int, bool]:
+def _capital_cut(sweep: Sweep, lo: int, max_capital_micros: int | None) -> tuple[int | None, bool]:
+    """``(hi, last)``: the end of the current segment, cut by bisection to the last size
+    whose capital fits (``last``: nothing beyond fits); hi None when ``lo`` does not fit."""
+    hi = sweep.segment_end()
+    if max_capital_micros is None or sweep.exact(hi)[1] <= max_capital_micros:
+        return hi, False
+    if sweep.exact(lo)[1] > max_capital_micros:
+        return None, True
+    low, high = lo, hi  # capital(low) fits, capital(high) does not
+    while high - low > 1:
+        mid = (low + high) // 2
+        if sweep.exact(mid)[1] > max_capital_micros:
+            high = mid
+        else:
+            low = mid
+    return low, True
+
+
+class _Run:
+    """What a deferred search keeps for the next call on the same basket.
+
+    ``segments``: a snapshot per segment swept, in size order: ``(-reach, lo, hi, a, m,
+    k_cash, k_fee, a0, m0, full_rounded, floor, bound, index)``, ``reach`` the most its line
+    plus slack allows, ``floor`` and ``bound`` the lower bound of the best profit and the
+    bound on evaluations after it. ``ended``: how the sweep ended after them (``"stop"``,
+    ``"capital"`` cutting the last one, ``"unaffordable"``, ``"out"``; empty: it goes on at
+    ``next_lo``). ``memo``: exact profits by size; ``below``: sizes whose profit is at most
+    a value. ``optimum``: the result.
+
+    A segment depends on the legs' levels only through sizes up to its ``hi`` (where every
+    leg stands at its ``lo``, and which leg's level ends first), a profit only at its size,
+    and the end of the sweep on the state at ``next_lo`` (or, for a cut, at the uncut end
+    ``cut_from``): what stands below the sizes that changed stays exact."""
+
+    __slots__ = (
+        "settings",
+        "fees",
+        "min_units",
+        "segments",
+        "ended",
+        "next_lo",
+        "cut_from",
+        "memo",
+        "below",
+        "optimum",
+    )
+
+    def __init__(self, settings: tuple, fees: LegTerms, min_units: int) -> None:
+        self.settings = settings
+        self.fees = fees
+        self.min_units = min_units
+        self.segments: list[tuple] = []
+        self.ended = ""
+        self.next_lo = min_units
+        self.cut_from = 0
+        self.memo: dict[int, int] = {}
+        self.below: dict[int, int] = {}
+        self.optimum: Optimum | None = None
+
+    def keep_below(self, unchanged: int | None) -> bool:
+        """Keep only what holds when the legs' fills changed above ``unchanged`` units
+        (None: nothing changed); return whether everything still holds."""
+        if unchanged is None and self.ended:
+            return True
+        if unchanged is None:
+            return False
+        segments = self.segments
+        count = len(segments)
+        while count and segments[count - 1][2] >= unchanged:
+            count -= 1
+        if self.ended == "capital" and self.cut_from >= unchanged:
+            count = min(count, len(segments) - 1)
+        intact = count == len(segments) and self.ended != "" and self.next_lo <= unchanged
+        if not intact:
+            del segments[count:]
+            self.ended = ""
+            self.next_lo = segments[-1][2] + 1 if segments else self.min_units
+        if self.memo and max(self.memo) > unchanged:
+            self.memo = {units: p for units, p in self.memo.items() if units <= unchanged}
+        if self.below and max(self.below) > unchanged:
+            self.below = {units: p for units, p in self.below.items() if units <= unchanged}
+        return intact
+
+
+_UNCERTIFIED = object()
+
+
+def _deferred(basket: Basket, run: _Run) -> Optimum | None | object:
+    """The same optimum as :func:`_sequential`, with far fewer exact prices, or
+    ``_UNCERTIFIED`` when the search in segment order might have been capped.
+
+    First the segments are swept on their lines alone, stopping by the same fee-free test
+    but with a lower bound of the best profit so far (the line minus ``lower`` at each
+    segment's ends, which no exact profit is below), so every segment the search in segment
+    order would reach is reached. Meanwhile that search's exact prices are bounded segment by
+    segment (its candidates with that lower bound, and after pricing a rising segment's top,
+    with the top's lower bound); past ``max_evaluations`` it could have been capped, and this
+    gives up. Then only segments whose line plus slack reaches the best exact profit found
+    are searched, highest first (:func:`_search`, a smaller size winning a tie), which finds
+    the smallest size with the largest profit: the result of the search in segment order.
+    A run kept from the last call resumes after its last segment still valid.
+    """
+    threshold, max_capital_micros, max_evaluations = run.settings
+    sweep = Sweep(basket, run.fees, run.memo, run.below)
+    segments = run.segments
+    if not run.ended:
+        if _resume(sweep, run, basket.min_units):
+            _sweep_lines(sweep, run, threshold, max_capital_micros, max_evaluations)
+            if run.ended == "uncertified":
+                return _UNCERTIFIED
+        else:
+            run.ended = "out"
+    best, best_units, evaluations = threshold - 1, 0, 0
+    for segment in sorted(segments):
+        reach, lo, hi = -segment[0], segment[1], segment[2]
+        if reach < best:
+            break
+        # sizes below the best so far win a tie; above it they must beat it
+        beat = best - 1 if best_units > hi else best
+        if reach <= beat:
+            continue
+        sweep.restore(segment)
+        found, units, used, cut = _best_in(sweep, lo, hi, beat, max_evaluations)
+        evaluations += used
+        if cut:
+            return _UNCERTIFIED
+        if units:
+            best, best_units = found, units
+    if best_units == 0:
+        return None
+    return Optimum(best_units, best, False, evaluations)
+
+
+def _resume(sweep: Sweep, run: _Run, min_units: int) -> bool:
+    """Place the sweep at ``run.next_lo``, from where the run's last kept segment leaves it
+    (or at the first size); False when a book runs out."""
+    if not run.segments:
+        return sweep.start(min_units)
+    sweep.restore(run.segments[-1])
+    sweep.heapify_ends()
+    return sweep.advance(run.next_lo)
+
+
+def _sweep_lines(
+    sweep: Sweep, run: _Run, threshold: int, max_capital_micros: int | None, budget: int
+) -> None:
+    """Sweep on from where :func:`_resume` placed the sweep, adding a snapshot per segment,
+    until the fee-free test, the capital cap or a book ends it (``run.ended``), or the search
+    in segment order could be capped (``"uncertified"``)."""
+    segments = run.segments
+    lo = run.next_lo
+    floor, bound = (segments[-1][10], segments[-1][11]) if segments else (threshold - 1, 0)
+    scaled_slack = sweep.scaled_slack
+    slack = sweep.slack
+    lower = 1 + sum(unit + 2 for unit in sweep.unit)  # line - profit < lower, in micros
+    heap = sweep.heap
+    while True:
+        run.next_lo = lo
+        if sweep.m0 <= 0 and sweep.fee_free_bound(lo) < SCALE * (floor + 1):
+            run.ended = "stop"
+            return
+        hi = run.cut_from = heap[0][0]
+        last_segment = False
+        if max_capital_micros is not None:
+            hi, last_segment = _capital_cut(sweep, lo, max_capital_micros)
+            if hi is None:
+                run.ended = "unaffordable"
+                return
+        m = sweep.m
+        at_lo = sweep.a + m * lo - SCALE * (sweep.k_cash + sweep.k_fee)
+        at_hi = at_lo + m * (hi - lo)
+        count = _count(at_lo, m, lo, hi, SCALE * (floor + 1) - scaled_slack)
+        if count:
+            if m > 0 and count > 1:
+                beat = at_hi // SCALE - lower - 1
+                if beat > floor:
+                    count = _count(at_lo, m, lo, hi, SCALE * (beat + 1) - scaled_slack)
+                bound += 1
+            bound += count
+            if bound > budget:
+                run.ended = "uncertified"
+                return
+        high = (at_lo if at_lo > at_hi else at_hi) // SCALE
+        if high - lower > floor:
+            floor = high - lower
+        segments.append(sweep.snapshot(lo, hi, high + slack, floor, bound))
+        if last_segment:
+            run.ended = "capital"
+            return
+        lo = hi + 1
+        if not sweep.advance(lo):
+            run.next_lo = lo
+            run.ended = "out"
+            return
+
+
+def _count(at_lo: int, m: int, lo: int, hi: int, need: int) -> int:
+    """How many sizes of ``lo..hi`` have a line (``at_lo`` at ``lo``, slope ``m``) reaching
+    ``need`` (as :func:`_candidates`, all scaled)."""
+    if at_lo >= need:
+        if m >= 0:
+            return hi - lo + 1
+        return min(hi, lo + (at_lo - need) // -m) - lo + 1
+    if m > 0:
+        return max(0, hi - (lo + -(-(need - at_lo) // m)) + 1)
+    return 0
+
+
+def _search(sweep: Sweep, lo: int, hi: int, best: int, budget: int) -> tuple[int, int, int, bool]:
     """The first size of ``[lo, hi]`` with the largest profit above ``best``:
     ``(profit, units or 0, evaluations, capped)``.
 
@@ -283,13 +364,8 @@ def _search(
     cannot reach it is then skipped, so only a few sizes near the top remain. Sizes are then
     tried in increasing order; a smaller size wins a tie.
     """
-    slack = None if slacks is None else sum(slacks)
-
-    def price(units: int, need: int) -> int | None:
-        if slacks is None:
-            profit = sweep.exact(units)[0]
-            return profit if profit >= need else None
-        return sweep.profit_reaching(units, need, slacks)
+    slack = sweep.slack
+    price = sweep.exact_reaching if slack is None else sweep.profit_reaching
 
     first, last = _candidates(sweep, lo, hi, best, slack)
     if first > last:
@@ -322,7 +398,40 @@ def _search(
     return top, top_units, used, False
 
 
-def _candidates(sweep: _Sweep, lo: int, hi: int, best: int, slack: int | None) -> tuple[int, int]:
+SCANNED_LEGS = 8
+"""Baskets of up to this many legs price a segment's candidates all at once."""
+SCANNED_PRICES = 4096
+"""The most leg prices such a scan may take (:func:`_best_in`)."""
+
+
+def _best_in(sweep: Sweep, lo: int, hi: int, best: int, budget: int) -> tuple[int, int, int, bool]:
+    """What :func:`_search` finds, for baskets of few legs faster: after pricing the better
+    end of the segment, the few sizes left that can still reach it are priced all at once
+    (:meth:`Sweep.profits`) rather than one by one."""
+    legs = len(sweep.legs)
+    first, last = _candidates(sweep, lo, hi, best, sweep.slack)
+    if first > last or legs > SCANNED_LEGS:
+        return _search(sweep, lo, hi, best, budget)
+    used = 0
+    top, top_units = best, 0
+    if first < last:
+        probe = last if sweep.m > 0 else first
+        used += 1
+        profit = sweep.profit_reaching(probe, best + 1)
+        if profit is not None:
+            top, top_units = profit, probe
+            first, last = _candidates(sweep, lo, hi, top - 1, sweep.slack)
+    if (last - first + 1) * legs > SCANNED_PRICES:
+        return _search(sweep, lo, hi, best, budget)
+    used += last - first + 1
+    for offset, profit in enumerate(sweep.profits(first, last)):
+        units = first + offset
+        if profit > top or (profit == top and units < top_units):
+            top, top_units = profit, units
+    return top, top_units, used, False
+
+
+def _candidates(sweep: Sweep, lo: int, hi: int, best: int, slack: int | None) -> tuple[int, int]:
     """The sizes of ``[lo, hi]`` whose line plus slack reaches ``best + 1`` (first, last);
     first > last when there is none."""
     if slack is None:
