@@ -199,13 +199,18 @@ class Kernel:
         self._seq += 1
         heapq.heappush(self._queue, (ts_ns, rank, self._seq, action, payload))
 
-    def run(self, events: Iterable[MarketEvent]) -> None:
+    def start(self) -> None:
+        """Give every strategy its context and call ``on_start`` (once, before any event)."""
         from pythia.engine.context import EngineContext
 
         for strategy in self.strategies:
             context = EngineContext(self, strategy)
             self._contexts[strategy.id] = context
             self._call(strategy, strategy.on_start, context)
+
+    def run(self, events: Iterable[MarketEvent]) -> None:
+        """Backtest: take every event in order, then drain the queue and stop."""
+        self.start()
         queue = self._queue
         safety = self.safety
         for event in events:
@@ -217,8 +222,38 @@ class Kernel:
             safety.on_time(ts)
             self._venue_market(event)
             self.event_index += 1
-        safety.before_event(self.event_index)
-        while queue:
+        self.finish()
+
+    # ---- live stepping (engine.live drives these with a wall clock) ------------------------
+    def step(self, event: MarketEvent) -> None:
+        """Take one market event now (live and paper runs): due work first, then the event."""
+        ts = event.ts_recv_ns
+        self.advance(ts)
+        self.safety.before_event(self.event_index)
+        self.safety.on_time(ts)
+        self._venue_market(event)
+        self.event_index += 1
+
+    def advance(self, ts_ns: int) -> None:
+        """Do everything scheduled before ``ts_ns`` (orders, responses, timers), then move the
+        clock there."""
+        queue = self._queue
+        while queue and (queue[0][0], queue[0][1]) < (ts_ns, VENUE_MARKET):
+            self._pop()
+        self.clock.advance_to(ts_ns)
+
+    def next_due_ns(self) -> int | None:
+        """When the next scheduled item is due (None: nothing scheduled)."""
+        return self._queue[0][0] if self._queue else None
+
+    def venue_responses(self, venue: str, responses: list) -> None:
+        """Answers a live venue sent on its own (user channel): journal, book, forward."""
+        self._route(responses, self.venues[venue])
+
+    def finish(self) -> None:
+        """Apply pending control inputs, drain the queue, call ``on_stop``."""
+        self.safety.before_event(self.event_index)
+        while self._queue:
             self._pop()
         for strategy in self.strategies:
             self._call(strategy, strategy.on_stop)
