@@ -27,6 +27,8 @@ from pythia.model.enums import Side
 from pythia.model.events import Resolution
 from pythia.model.execution import FillReport, Liquidity
 from pythia.model.instruments import Instrument, OutcomeGroup
+from pythia.model.orders import OrderRequest, OrderType, TimeInForce
+from pythia.orders.manager import OrderManager, OrderState
 from pythia.portfolio import Portfolio
 from pythia.ports.journal import JournalRecord
 
@@ -43,6 +45,8 @@ class Rebuilt:
     mode: str = "normal"
     fills: int = 0
     duplicate_fills: int = 0
+    portfolio: Portfolio | None = None
+    """The rebuilt ledger itself (a live restart continues from it)."""
 
     def as_dict(self) -> dict:
         return {
@@ -89,10 +93,13 @@ def rebuild(
     for record in records:
         kind, payload = record.kind, record.payload
         if kind == "order_submitted":
-            open_orders[payload["client_order_id"]] = dict(payload)
+            open_orders[payload["client_order_id"]] = {**payload, "strategy": record.strategy}
         elif kind == "replace_requested":
             replacement = payload["replacement"]
-            open_orders[replacement["client_order_id"]] = dict(replacement)
+            open_orders[replacement["client_order_id"]] = {
+                **replacement,
+                "strategy": record.strategy,
+            }
         elif kind == "order_update":
             if payload["status"] in _FINISHED:
                 open_orders.pop(payload["client_order_id"], None)
@@ -122,8 +129,35 @@ def rebuild(
             result.mode = payload["mode"]
     result.balances = portfolio.balances()
     result.positions = {k: v for k, v in portfolio.positions().items() if v}
+    for client_id, order in open_orders.items():
+        order["filled"] = filled.get(client_id, 0)
     result.open_orders = open_orders
+    result.portfolio = portfolio
     return result
+
+
+def restore_orders(orders: OrderManager, open_orders: Mapping[str, dict], ts_ns: int) -> None:
+    """Put the journal's open orders back into a fresh order manager (as accepted)."""
+    for client_id, payload in open_orders.items():
+        request = OrderRequest(
+            client_order_id=client_id,
+            instrument_id=payload["instrument"],
+            side=Side(payload["side"]),
+            size=payload["size"],
+            price=payload["price"],
+            order_type=OrderType(payload["type"]),
+            time_in_force=TimeInForce(payload["time_in_force"]),
+            post_only=payload["post_only"],
+            reduce_only=payload["reduce_only"],
+            expire_ts_ns=payload["expire_ts_ns"],
+            strategy_id=payload.get("strategy", ""),
+        )
+        order = orders.create(request, ts_ns)
+        orders.transition(order, OrderState.SUBMITTED, ts_ns)
+        orders.transition(order, OrderState.ACCEPTED, ts_ns)
+        if payload.get("filled"):
+            order.filled_size = payload["filled"]
+            orders.transition(order, OrderState.PARTIALLY_FILLED, ts_ns)
 
 
 @dataclass(frozen=True)
