@@ -6,11 +6,12 @@ import asyncio
 import random
 import time
 
+from pythia.engine.gateway import LiveGateway
 from pythia.engine.kernel import Kernel, VenueSlot
 from pythia.engine.live import LiveRunner, WallClock
 from pythia.model.enums import Side
 from pythia.model.events import BookSnapshot
-from pythia.model.execution import OrderStatus, OrderUpdate
+from pythia.model.execution import FillReport, Liquidity, OrderStatus, OrderUpdate
 from pythia.model.instruments import InstrumentKind, OutcomeToken, PriceSpace, probability_scheme
 from pythia.portfolio import Portfolio
 from pythia.sim.venue import SimulatedVenue
@@ -135,3 +136,75 @@ def test_a_live_venues_own_answers_reach_the_strategy():
     asyncio.run(main())
     # an update for an order the kernel does not know is counted, not fatal
     assert kernel.stats.rejected_updates == 1
+
+
+class FakeClient:
+    """A venue's order client: accepts, fills half at the limit, or fails on demand."""
+
+    def __init__(self, fail: bool = False) -> None:
+        self.fail = fail
+        self.placed = []
+
+    async def place(self, request):
+        await asyncio.sleep(0.005)
+        if self.fail:
+            raise ConnectionError("venue unreachable")
+        self.placed.append(request)
+        fill = FillReport(
+            request.instrument_id, "v1", "t1", request.side, request.price, request.size // 2,
+            Liquidity.TAKER, 0, "USDC", time.time_ns(), time.time_ns(),
+            client_order_id=request.client_order_id,
+            cash_micros=-request.price * request.size // 2 // 100,
+        )  # fmt: skip
+        update = OrderUpdate(
+            request.instrument_id, "v1", request.side, request.price, request.size,
+            request.size // 2, OrderStatus.PARTIALLY_FILLED, time.time_ns(), time.time_ns(),
+            client_order_id=request.client_order_id,
+        )  # fmt: skip
+        return [update, fill]
+
+    async def cancel(self, request):
+        return []
+
+    async def open_orders(self):
+        return [r.client_order_id for r in self.placed]
+
+
+def gateway_kernel(strategy, client):
+    profile = profile_for("polymarket")
+    portfolio = Portfolio({"USDC": 1000 * SHARE})
+    holder = {}
+    gateway = LiveGateway(
+        "polymarket", client, profile, lambda v, r: holder["runner"].venue_responses(v, r)
+    )
+    kernel = Kernel(
+        {"polymarket": VenueSlot(gateway, profile.latency)},
+        portfolio,
+        Portfolio({"USDC": 1000 * SHARE}),
+        [strategy],
+        clock=WallClock(),
+    )
+    kernel.add_definition(TOKEN)
+    return kernel, holder
+
+
+def test_a_live_gateway_places_through_the_client_and_books_what_the_venue_answers():
+    strategy = Buyer()
+    client = FakeClient()
+    kernel, holder = gateway_kernel(strategy, client)
+    runner = holder["runner"] = LiveRunner(kernel, [feed(1, 0.1)])
+    asyncio.run(runner.run())
+    assert [r.client_order_id for r in client.placed] == [strategy.updates[0].client_order_id]
+    assert kernel.portfolio.position(TOKEN.id) == SHARE  # half of 2 shares filled
+    assert [f.size for f in strategy.fills] == [SHARE]
+    assert kernel.books[TOKEN.id].best_bid_price == 4000  # the kernel keeps the live books
+
+
+def test_a_failing_venue_request_comes_back_as_a_rejection_with_the_reason():
+    strategy = Buyer()
+    kernel, holder = gateway_kernel(strategy, FakeClient(fail=True))
+    runner = holder["runner"] = LiveRunner(kernel, [feed(1, 0.1)])
+    asyncio.run(runner.run())
+    assert [u.status for u in strategy.updates] == [OrderStatus.REJECTED]
+    assert strategy.updates[0].reason.startswith("venue_error: ConnectionError")
+    assert not kernel.orders.open_orders()

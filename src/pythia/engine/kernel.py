@@ -87,7 +87,11 @@ class VenueSlot:
 
     def __post_init__(self) -> None:
         feed = self.latency.feed
-        self.shared_books = isinstance(feed, ConstantLatency) and feed.latency_ns == 0
+        self.shared_books = (
+            isinstance(feed, ConstantLatency)
+            and feed.latency_ns == 0
+            and getattr(self.gateway, "has_books", True)
+        )
         if self.fee_model is None:
             profile = getattr(self.gateway, "profile", None)
             self.fee_model = getattr(profile, "fee_model", None)
