@@ -59,11 +59,14 @@ def test_sigterm_pauses_cancels_journals_and_exits_then_a_restart_goes_on_paused
         stderr=subprocess.PIPE,
         text=True,
     )
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:  # wait until the run has traded a little
+    deadline = time.monotonic() + 180
+    traded = False
+    while time.monotonic() < deadline and process.poll() is None:  # until it has traded
         if (tmp_path / "journal.db").exists() and journal_records(url, "order_submitted"):
+            traded = True
             break
         time.sleep(0.2)
+    assert traded and process.poll() is None, "the run ended or never traded"
     process.send_signal(signal.SIGTERM)
     out, err = process.communicate(timeout=120)
     assert process.returncode == 0, err
