@@ -8,6 +8,7 @@ from pythia import __version__
 from pythia.cli import data_check, data_synth  # noqa: F401  (register `data check`, `data synth`)
 from pythia.cli.backtest import backtest
 from pythia.cli.data import data_app
+from pythia.cli.emulate import emulate
 from pythia.cli.journal import journal_app
 from pythia.cli.match import match
 from pythia.cli.paper import control, paper
@@ -26,6 +27,7 @@ app.command("scan")(scan)
 app.command("match")(match)
 app.command("paper")(paper)
 app.command("control")(control)
+app.command("emulate")(emulate)
 
 
 @app.command()

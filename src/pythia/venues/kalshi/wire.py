@@ -242,3 +242,163 @@ WsMessage = (
 WS_CONTROL = (WsSubscribed, WsUnsubscribed, WsOk)
 
 ws_decoder = msgspec.json.Decoder(WsMessage)
+
+
+# ---- portfolio (REST, authenticated) ---------------------------------------------------------
+class CreateOrder(msgspec.Struct, omit_defaults=True):
+    """``POST /portfolio/orders`` body. Price: ``yes_price_dollars`` or ``no_price_dollars``
+    (or the legacy cents ``yes_price``/``no_price``); count: ``count_fp`` (or ``count``)."""
+
+    ticker: str
+    side: str
+    action: str
+    client_order_id: str = ""
+    count: int | None = None
+    count_fp: str | None = None
+    type: str = "limit"
+    yes_price: int | None = None
+    no_price: int | None = None
+    yes_price_dollars: str | None = None
+    no_price_dollars: str | None = None
+    time_in_force: str | None = None
+    expiration_ts: int | None = None
+    post_only: bool = False
+    reduce_only: bool = False
+    buy_max_cost: int | None = None
+
+
+class Order(msgspec.Struct):
+    """An order object (``order`` of create, get and cancel responses; ``orders`` lists)."""
+
+    order_id: str
+    ticker: str
+    side: str
+    action: str
+    status: str
+    client_order_id: str = ""
+    type: str = "limit"
+    yes_price_dollars: str = ""
+    no_price_dollars: str = ""
+    initial_count_fp: str = ""
+    fill_count_fp: str = "0.00"
+    remaining_count_fp: str = "0.00"
+    taker_fees_dollars: str = ""
+    maker_fees_dollars: str = ""
+    created_time: str = ""
+    last_update_time: str = ""
+    expiration_time: str | None = None
+    user_id: str = ""
+
+
+class OrderResponse(msgspec.Struct):
+    order: Order
+
+
+class OrdersResponse(msgspec.Struct):
+    orders: list[Order]
+    cursor: str = ""
+
+
+class CancelOrderResponse(msgspec.Struct):
+    order: Order
+    reduced_by_fp: str = ""
+
+
+class Fill(msgspec.Struct):
+    """A fill of one of our orders (``GET /portfolio/fills``). ``side`` is the order's outcome."""
+
+    trade_id: str
+    order_id: str
+    ticker: str
+    side: str
+    action: str
+    count_fp: str
+    yes_price_dollars: str
+    is_taker: bool
+    no_price_dollars: str = ""
+    fill_id: str = ""
+    market_ticker: str = ""
+    client_order_id: str = ""
+    fee_cost: str = ""
+    created_time: str = ""
+    ts: int | None = None
+    ts_ms: int | None = None
+
+
+class FillsResponse(msgspec.Struct):
+    fills: list[Fill]
+    cursor: str = ""
+
+
+class BalanceResponse(msgspec.Struct):
+    """``GET /portfolio/balance``: cents."""
+
+    balance: int
+    portfolio_value: int = 0
+    updated_ts: int = 0
+
+
+class ErrorDetail(msgspec.Struct):
+    code: str = ""
+    message: str = ""
+    details: str = ""
+
+
+class ErrorResponse(msgspec.Struct):
+    """Kalshi's REST error body: ``{"error": {"code", "message", "details"}}``."""
+
+    error: ErrorDetail
+
+
+# ---- WebSocket: private channels ---------------------------------------------------------------
+class FillBody(msgspec.Struct):
+    """``fill`` payload (channel ``fill``)."""
+
+    trade_id: str
+    order_id: str
+    market_ticker: str
+    is_taker: bool
+    side: str
+    yes_price_dollars: str
+    count_fp: str
+    action: str
+    fee_cost: str = ""
+    client_order_id: str = ""
+    ts_ms: int | None = None
+    ts: int | None = None
+    post_position_fp: str = ""
+
+
+class UserOrderBody(msgspec.Struct):
+    """``user_order`` payload (channel ``user_orders``)."""
+
+    order_id: str
+    ticker: str
+    status: str
+    side: str
+    yes_price_dollars: str
+    fill_count_fp: str
+    remaining_count_fp: str
+    client_order_id: str = ""
+    action: str = ""
+    initial_count_fp: str = ""
+    created_ts_ms: int | None = None
+    last_update_ts_ms: int | None = None
+
+
+class WsFill(msgspec.Struct, tag_field="type", tag="fill"):
+    sid: int
+    msg: FillBody
+    seq: int | None = None
+
+
+class WsUserOrder(msgspec.Struct, tag_field="type", tag="user_order"):
+    sid: int
+    msg: UserOrderBody
+    seq: int | None = None
+
+
+WsAnyMessage = WsMessage | WsFill | WsUserOrder
+"""Every frame a client may receive: market data, control frames and private channels."""
+
+ws_any_decoder = msgspec.json.Decoder(WsAnyMessage)
