@@ -11,7 +11,7 @@ from pythia.cli.data import data_app
 from pythia.cli.emulate import emulate
 from pythia.cli.journal import journal_app
 from pythia.cli.match import match
-from pythia.cli.paper import control, paper
+from pythia.cli.paper import control, live, paper
 from pythia.cli.scan import scan
 
 app = typer.Typer(
@@ -27,6 +27,7 @@ app.command("scan")(scan)
 app.command("match")(match)
 app.command("paper")(paper)
 app.command("control")(control)
+app.command("live")(live)
 app.command("emulate")(emulate)
 
 

@@ -31,8 +31,12 @@ def paper(
         1.0, "--speed", help="Replay speed: 1 real time, 10 ten times faster, 0 no waiting."
     ),
     json_file: Path = typer.Option(None, "--json", help="Write the result as JSON."),
+    run_for: float = typer.Option(
+        None, "--run-for", help="Stop after this many seconds (live-feed runs)."
+    ),
 ) -> None:
-    """Paper-trade a strategy against the simulated venue on replayed data, journaled and
+    """Paper-trade a strategy against the simulated venue: on replayed data (--data), or on
+    a venue's live feed or emulator when the config has a [live] section. Journaled and
     steerable: `pythia control ... --journal URL` pauses, resumes, reduces, flattens or
     kills it; SIGINT/SIGTERM stop it gracefully (pause, cancel all, journal, exit); the same
     command restarts it from its journal after a crash."""
@@ -43,6 +47,9 @@ def paper(
         fail(ConfigError("--speed must be 0 or more"))
     try:
         settings = load_settings(Path(config) if config else None, strategy, data, seed)
+        if settings.live is not None and data is None:
+            print_json(live_run(settings, "paper", journal, run_for))
+            return
         fault = os.environ.get("PYTHIA_FAULT_KILL_AFTER")  # crash tests: SIGKILL after N records
         result = run(
             settings,
@@ -80,3 +87,38 @@ def control(
         print_json({"request_id": request.id, "command": command, "reason": reason})
     else:
         typer.echo(f"{command} requested (request {request.id}); the run applies it next")
+
+
+def live_run(settings, mode: str, journal: str, run_for: float | None) -> dict:
+    import asyncio
+
+    from pythia.service.live import preflight, run_live
+
+    preflight(settings, mode, confirmed=False)
+    return asyncio.run(run_live(settings, mode, journal, run_for))
+
+
+def live(
+    config: str = typer.Option(..., "--config", "-c", help="TOML with [live], [risk], strategy."),
+    journal: str = typer.Option(
+        "sqlite:///pythia-live.journal.db", "--journal", help="Journal URL (restart: same URL)."
+    ),
+    confirm: bool = typer.Option(
+        False,
+        "--i-understand-this-trades-real-money",
+        help="Required: this sends real orders to the venue.",
+    ),
+    run_for: float = typer.Option(None, "--run-for", help="Stop after this many seconds."),
+) -> None:
+    """Trade for real on the venue of the config's [live] section. Refuses to start without
+    the confirmation flag, credentials, risk limits and a writable journal; starts PAUSED
+    unless [live] start_mode = "normal" (resume with `pythia control resume`)."""
+    from pythia.service.backtest import load_settings
+    from pythia.service.live import preflight
+
+    try:
+        settings = load_settings(Path(config))
+        preflight(settings, "live", confirm)
+        print_json(live_run(settings, "live", journal, run_for))
+    except (ConfigError, DataError, PythiaError) as error:
+        fail(error)

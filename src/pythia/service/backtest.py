@@ -29,6 +29,7 @@ from pythia.ports.market_data import MarketDataSource
 from pythia.risk.rules import RiskEngine
 from pythia.risk.settings import RiskSettings, build_breakers, build_guards, build_rules
 from pythia.service.journaled import RunJournal, run_identity
+from pythia.service.live import LiveSettings
 from pythia.service.paper import Pace, controlled_events
 from pythia.sim.venue import SimulatedVenue
 from pythia.strategy.registry import create_strategy
@@ -97,6 +98,8 @@ class BacktestSettings(BaseModel):
     venues: dict[str, dict[str, Any]] = Field(default_factory=dict)
     risk: RiskSettings = Field(default_factory=RiskSettings)
     """The ``[risk]`` section: rules, breakers and guards (see docs/risk.md)."""
+    live: LiveSettings | None = None
+    """The ``[live]`` section of paper and live runs on a venue feed (service.live)."""
 
     def balances_micros(self) -> dict[str, int]:
         try:

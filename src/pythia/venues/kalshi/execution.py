@@ -30,6 +30,7 @@ from pythia.model.orders import OrderRequest
 from pythia.venues.kalshi import orders as convert
 from pythia.venues.kalshi import signing, wire
 from pythia.venues.kalshi.backoff import Backoff
+from pythia.venues.kalshi.markets import market_definitions
 
 DEFAULT_REST_URL = "https://api.elections.kalshi.com/trade-api/v2"
 LOOKUP_PAGE = 200
@@ -164,6 +165,16 @@ class KalshiExecution:
             return msgspec.json.decode(answer.body, type=kind)
         except (msgspec.DecodeError, msgspec.ValidationError) as error:
             raise DataError(f"Kalshi {what}: unexpected answer: {error}") from None
+
+    # ---- markets ------------------------------------------------------------------------------
+    async def definitions(self, tickers: list[str]) -> list:
+        """Instrument definitions (YES, NO and their group) of ``tickers`` from the venue."""
+        result = []
+        for ticker in tickers:
+            answer = await self._read("GET", f"/markets/{ticker}")
+            market = self._decode(answer, wire.MarketResponse, f"market {ticker}").market
+            result.extend(market_definitions(market))
+        return result
 
     # ---- orders -------------------------------------------------------------------------------
     async def place(self, request: OrderRequest) -> OrderUpdate:

@@ -1,0 +1,301 @@
+"""Paper and live runs on a venue's live feed (or its emulator), journaled and restartable.
+
+``[live]`` in the run's TOML names the venue, its REST and WebSocket addresses and the
+markets to trade. Both modes take market data from the venue's feed client and run the
+same kernel on the wall clock (:class:`pythia.engine.live.LiveRunner`):
+
+- **paper**: fills come from Pythia's simulator matching against the live books;
+- **live**: orders go to the venue through its order client (:class:`LiveGateway`), and
+  fills and order updates come back from its user channel.
+
+A journal that already holds records is not replayed (live data cannot be replayed):
+balances, positions, open orders and the control mode are rebuilt from it
+(:func:`pythia.engine.recovery.rebuild`), then open orders are reconciled with what the
+venue reports (a paper venue starts empty, so its orders are closed on our side), and the
+run goes on appending to the same chain. Live runs start PAUSED unless ``start_mode =
+"normal"``: an operator resumes them with ``pythia control resume``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import random
+from collections.abc import AsyncIterator
+from dataclasses import dataclass, field
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from pythia.core.errors import ConfigError
+from pythia.engine.gateway import LiveGateway
+from pythia.engine.journaling import EngineJournal
+from pythia.engine.kernel import Kernel, VenueSlot
+from pythia.engine.live import LiveRunner, WallClock
+from pythia.engine.recovery import rebuild, reconcile, restore_orders
+from pythia.model.events import BookDelta, BookSnapshot, MarketEvent
+from pythia.model.execution import FillReport, OrderUpdate
+from pythia.portfolio import Portfolio
+from pythia.risk.control import ControlMode, ControlSource, ModeRequest
+from pythia.risk.rules import RiskEngine
+from pythia.risk.settings import build_breakers, build_guards, build_rules
+from pythia.sim.venue import SimulatedVenue
+from pythia.store import Journal
+from pythia.strategy.registry import create_strategy
+from pythia.venues import profile_for
+
+Mode = Literal["paper", "live"]
+
+
+class LiveSettings(BaseModel):
+    """The ``[live]`` section of a paper or live run."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+    venue: str
+    rest_url: str
+    ws_url: str
+    markets: list[str] = Field(min_length=1)
+    start_mode: Literal["paused", "normal"] = "paused"
+    """Live runs: the mode at start (paper runs always start normal)."""
+    i_understand_this_trades_real_money: bool = False
+
+
+@dataclass
+class Connection:
+    """A venue's live pieces: definitions, a feed, and (live mode) an order client."""
+
+    definitions: list
+    feed: AsyncIterator
+    order_client: object | None
+    close: object
+    counters: object = None
+
+
+async def connect_kalshi(live: LiveSettings, mode: Mode) -> Connection:
+    from pythia.venues.kalshi.execution import KalshiExecution
+    from pythia.venues.kalshi.feed import KalshiFeed
+    from pythia.venues.kalshi.signing import load_credentials
+
+    credentials = load_credentials()
+    execution = KalshiExecution(credentials, base_url=live.rest_url)
+    definitions = await execution.definitions(live.markets)
+    channels = (
+        ("orderbook_delta", "fill", "user_orders") if mode == "live" else ("orderbook_delta",)
+    )
+    feed = KalshiFeed(live.markets, credentials=credentials, url=live.ws_url, channels=channels)
+    feed.start()
+
+    async def close():
+        await feed.close()
+        await execution.close()
+
+    client = KalshiOrderClient(execution) if mode == "live" else None
+    return Connection(definitions, feed, client, close, feed.counters)
+
+
+class KalshiOrderClient:
+    """The Kalshi execution client as the live gateway's :class:`OrderClient`."""
+
+    def __init__(self, execution) -> None:
+        self.execution = execution
+
+    async def place(self, request):
+        from pythia.core.errors import OrderRejected
+        from pythia.engine.gateway import failed
+
+        try:
+            return [await self.execution.place(request)]
+        except OrderRejected as error:
+            return [failed(request, None, str(error))]
+
+    async def cancel(self, request):
+        return [await self.execution.cancel_by_client_id(request.client_order_id)]
+
+    async def open_orders(self) -> list[str]:
+        return [update.client_order_id for update in await self.execution.open_orders()]
+
+
+CONNECTORS = {"kalshi": connect_kalshi}
+"""Venue name -> ``async connect(live_settings, mode) -> Connection``."""
+
+
+@dataclass
+class LiveRun:
+    kernel: Kernel
+    runner: LiveRunner
+    journal: Journal
+    connection: Connection
+    restarted: bool
+    reconciliation: dict = field(default_factory=dict)
+
+
+def preflight(settings, mode: Mode, confirmed: bool) -> None:
+    """What must hold before a live run sends a real order."""
+    live = settings.live
+    if live is None:
+        raise ConfigError("a paper or live run on a venue feed needs a [live] section")
+    if live.venue not in CONNECTORS:
+        raise ConfigError(f"[live] venue {live.venue!r}: use one of {', '.join(CONNECTORS)}")
+    if mode == "live":
+        if not (confirmed or live.i_understand_this_trades_real_money):
+            raise ConfigError(
+                "pythia live trades real money: pass --i-understand-this-trades-real-money"
+                " (or set [live] i_understand_this_trades_real_money = true)"
+            )
+        if len(build_rules(settings.risk)) <= 2:
+            raise ConfigError(
+                "pythia live needs risk limits: set at least one limit in [risk]"
+                " (max_order_size, max_position, gross_exposure, ...)"
+            )
+
+
+def open_live_journal(url: str, identity: dict) -> tuple[Journal, list]:
+    journal = Journal.open(url)
+    existing = list(journal.records())
+    if existing and (existing[0].kind != "run_start" or dict(existing[0].payload) != identity):
+        journal.close()
+        raise ConfigError(f"journal {journal.url} belongs to another run; use a new journal")
+    if not existing:
+        journal.append("run_start", identity, 0)
+    return journal, existing
+
+
+async def start_live(settings, mode: Mode, journal_url: str) -> LiveRun:
+    """Connect, restore from the journal, reconcile, and build the runner (not yet run)."""
+    from pythia.service.journaled import run_identity
+
+    live = settings.live
+    # where the venue is reached is not part of the run (an emulator restarts elsewhere)
+    anonymous = settings.model_copy(
+        update={"live": live.model_copy(update={"rest_url": "", "ws_url": ""})}
+    )
+    identity = {**run_identity(anonymous, f"{live.venue}:live"), "mode": mode}
+    journal, existing = open_live_journal(url=journal_url, identity=identity)
+    connection = await CONNECTORS[live.venue](live, mode)
+    balances = settings.balances_micros()
+    rebuilt = rebuild(existing, connection.definitions, balances) if existing else None
+    portfolio = rebuilt.portfolio if rebuilt else Portfolio(balances)
+    view = rebuild(existing, connection.definitions, balances).portfolio if rebuilt else None
+    view = view or Portfolio(balances)
+    profile = profile_for(live.venue, **settings.venues.get(live.venue, {}))
+    holder: dict = {}
+
+    def deliver(venue: str, responses: list) -> None:
+        holder["runner"].venue_responses(venue, responses)
+
+    if mode == "live":
+        gateway = LiveGateway(live.venue, connection.order_client, profile, deliver)
+    else:
+        gateway = SimulatedVenue(profile, portfolio, random.Random(settings.seed))
+    slot = VenueSlot(gateway, profile.latency, profile.settlement_commission_bps)
+    strategy = create_strategy(settings.strategy.name, settings.strategy.params)
+    kernel = Kernel(
+        {live.venue: slot},
+        portfolio,
+        view,
+        [strategy],
+        seed=settings.seed,
+        clock=WallClock(),
+        risk=RiskEngine(build_rules(settings.risk, slot.fee_model)),
+        journal=EngineJournal(journal),
+        breakers=build_breakers(settings.risk),
+        guards=build_guards(settings.risk),
+    )
+    if existing:
+        kernel.orders = type(kernel.orders)(prefix=f"R{len(existing)}")
+    for definition in connection.definitions:
+        kernel.add_definition(definition)
+    run = LiveRun(kernel, None, journal, connection, restarted=bool(existing))
+    now = kernel.clock.now_ns()
+    if rebuilt is not None:
+        restore_orders(kernel.orders, rebuilt.open_orders, now)
+        mode_now = ControlMode(rebuilt.mode)
+        if mode_now is not ControlMode.NORMAL:
+            kernel.safety.control.apply(
+                ModeRequest(mode_now, ControlSource.RESTORE, "restart"), now
+            )
+        venue_open = await connection.order_client.open_orders() if mode == "live" else []
+        check = reconcile(rebuilt.open_orders, venue_open)
+        run.reconciliation = check.as_dict()
+        kernel.safety.record(
+            "restart", {"rebuilt": rebuilt.as_dict(), "reconcile": run.reconciliation}
+        )
+        from pythia.service.journaled import apply_reconciliation
+
+        apply_reconciliation(kernel, check)
+    if (
+        mode == "live"
+        and live.start_mode == "paused"
+        and kernel.safety.control.mode is ControlMode.NORMAL
+    ):
+        kernel.safety.set_mode(ModeRequest(ControlMode.PAUSED, ControlSource.CLI, "live start"))
+    run.runner = LiveRunner(
+        kernel, [market_events(connection.feed, kernel, deliver, mode, live.venue)]
+    )
+    holder["runner"] = run.runner
+    return run
+
+
+async def market_events(
+    feed, kernel: Kernel, deliver, mode: Mode, venue: str
+) -> AsyncIterator[MarketEvent]:
+    """The feed's market events; user-channel answers go to the kernel (live mode), and
+    sync status changes mark books unsynced (which blocks orders through the risk rules)."""
+    async for item in feed:
+        if isinstance(item, (FillReport, OrderUpdate)):
+            if mode == "live":
+                deliver(venue, [item])
+            continue
+        if isinstance(item, (BookSnapshot, BookDelta)) or hasattr(item, "ts_recv_ns"):
+            yield item
+            continue
+        synced = getattr(item, "synced", None)
+        if synced is not None:
+            for instrument_id in instrument_ids_of(kernel, getattr(item, "market_ticker", "")):
+                (kernel.unsynced.discard if synced else kernel.unsynced.add)(instrument_id)
+
+
+def instrument_ids_of(kernel: Kernel, market: str) -> list[str]:
+    return [
+        instrument_id
+        for instrument_id, definition in kernel.instruments.items()
+        if getattr(definition, "market_id", None) == market or market in instrument_id
+    ]
+
+
+async def run_live(settings, mode: Mode, journal_url: str, run_for_s: float | None = None) -> dict:
+    """Run until the feed ends, ``run_for_s`` passes, or SIGINT/SIGTERM; return a summary."""
+    import signal
+
+    run = await start_live(settings, mode, journal_url)
+    loop = asyncio.get_running_loop()
+    for number in (signal.SIGINT, signal.SIGTERM):
+        try:
+            loop.add_signal_handler(number, run.runner.stop)
+        except (NotImplementedError, RuntimeError):
+            pass
+    if run_for_s is not None:
+        loop.call_later(run_for_s, run.runner.stop)
+    try:
+        await run.runner.run()
+    finally:
+        await run.connection.close()
+        kernel = run.kernel
+        kernel.safety.record(
+            "run_end",
+            {
+                "balances": dict(sorted(kernel.portfolio.balances().items())),
+                "positions": {k: v for k, v in sorted(kernel.portfolio.positions().items()) if v},
+                "mode": kernel.safety.control.mode.value,
+            },
+        )
+        run.journal.close()
+    return {
+        "mode": mode,
+        "restarted": run.restarted,
+        "events": run.runner.events,
+        "orders": len(run.kernel.orders.orders()),
+        "fills": len(run.kernel.fills),
+        "positions": {k: v for k, v in run.kernel.portfolio.positions().items() if v},
+        "control_mode": run.kernel.safety.control.mode.value,
+        "reconciliation": run.reconciliation,
+    }
