@@ -429,3 +429,52 @@ def parse_user_order(message: wire.UserOrder, ts_recv_ns: int | None = None) -> 
         ts_event_ns=ts_event_ns,
         ts_recv_ns=_recv(ts_event_ns, ts_recv_ns),
     )
+
+
+# ---- signed orders and the market channel ----------------------------------------------------
+def parse_order_amounts(side: str, maker_amount: str, taker_amount: str) -> tuple[int, int]:
+    """Return ``(price, size)`` of a signed order from its 6-decimal token amounts.
+
+    BUY: makerAmount is collateral, takerAmount shares; SELL the reverse. The price is
+    collateral / shares in 0.0001 units and must be exact (``DataError`` otherwise, as for
+    a zero or non-integer amount).
+    """
+    maker = _integer(maker_amount, "makerAmount")
+    taker = _integer(taker_amount, "takerAmount")
+    shares, collateral = (taker, maker) if parse_side(side) is Side.BUY else (maker, taker)
+    if shares <= 0 or collateral <= 0:
+        raise DataError(f"order amounts {maker_amount!r}/{taker_amount!r} must be positive")
+    price, remainder = divmod(collateral * ONE, shares)
+    if remainder:
+        raise DataError(f"order price {collateral}/{shares} is not a multiple of 0.0001")
+    return price, shares
+
+
+MarketChannelEvent = BookSnapshot | BookDelta | TopOfBook | Trade | TickSizeChange | Resolution
+
+
+def parse_market_message(
+    message: object, ts_recv_ns: int | None = None
+) -> list[MarketChannelEvent]:
+    """Map one decoded market-channel message to market events (``[]`` for ignored events).
+
+    ``book``, ``price_change`` (deltas, each followed by the venue's top of book),
+    ``last_trade_price``, ``tick_size_change``, ``best_bid_ask`` and ``market_resolved``;
+    anything else, or a malformed message, raises ``DataError``.
+    """
+    item = wire.to_wire(message)
+    if item is None:
+        return []
+    if isinstance(item, wire.BookMessage):
+        return [parse_book(item, ts_recv_ns)]
+    if isinstance(item, wire.PriceChangeMessage):
+        return list(parse_price_change(item, ts_recv_ns))
+    if isinstance(item, wire.LastTradePrice):
+        return [parse_last_trade_price(item, ts_recv_ns)]
+    if isinstance(item, wire.TickSizeChangeMessage):
+        return [parse_tick_size_change(item, ts_recv_ns)]
+    if isinstance(item, wire.BestBidAsk):
+        return [parse_best_bid_ask(item, ts_recv_ns)]
+    if isinstance(item, wire.MarketResolved):
+        return [parse_market_resolved(item, ts_recv_ns)]
+    raise DataError(f"{type(item).__name__} is not a market-channel message")
