@@ -114,7 +114,78 @@ class KalshiOrderClient:
         return [update.client_order_id for update in await self.execution.open_orders()]
 
 
-CONNECTORS = {"kalshi": connect_kalshi}
+async def connect_polymarket(live: LiveSettings, mode: Mode) -> Connection:
+    """Polymarket: ``markets`` are condition ids; ``rest_url`` the CLOB host; ``ws_url`` the
+    WebSocket base (``.../ws``: the market and user channels are ``/market`` and ``/user``)."""
+    import aiohttp
+    import msgspec
+
+    from pythia.venues.polymarket import wire
+    from pythia.venues.polymarket.auth import load_credentials
+    from pythia.venues.polymarket.execution import AsyncOrderClient, connect
+    from pythia.venues.polymarket.feed import MarketFeed
+    from pythia.venues.polymarket.markets import parse_clob_market
+    from pythia.venues.polymarket.user_channel import UserChannel
+
+    credentials = load_credentials()
+    definitions: list = []
+    async with aiohttp.ClientSession() as session:
+        for condition_id in live.markets:
+            async with session.get(f"{live.rest_url.rstrip('/')}/markets/{condition_id}") as answer:
+                if answer.status != 200:
+                    raise ConfigError(f"Polymarket market {condition_id}: HTTP {answer.status}")
+                market = parse_clob_market(
+                    msgspec.json.decode(await answer.read(), type=wire.ClobMarket)
+                )
+            definitions.extend([*market.tokens, market.group])
+    token_ids = [d.id.partition(":")[2] for d in definitions if hasattr(d, "complement_id")]
+    base = live.ws_url.rstrip("/")
+    feed = MarketFeed(f"{base}/market", token_ids)
+    tasks = [asyncio.create_task(feed.run())]
+    client = channel = None
+    if mode == "live":
+        execution, api = await asyncio.to_thread(connect, live.rest_url, credentials)
+        client = AsyncOrderClient(execution)
+        channel = UserChannel(f"{base}/user", api, execution=execution, markets=live.markets)
+        tasks.append(asyncio.create_task(channel.run()))
+
+    async def merged():
+        queue: asyncio.Queue = asyncio.Queue()
+        done = object()
+
+        async def pump(source):
+            try:
+                async for item in source:
+                    await queue.put(item)
+            finally:
+                await queue.put(done)
+
+        sources = [feed.events()] + ([channel.reports()] if channel is not None else [])
+        pumps = [asyncio.create_task(pump(source)) for source in sources]
+        remaining = len(pumps)
+        try:
+            while remaining:
+                item = await queue.get()
+                if item is done:
+                    remaining -= 1
+                    continue
+                yield item
+        finally:
+            for task in pumps:
+                task.cancel()
+
+    async def close():
+        await feed.stop()
+        if channel is not None:
+            await channel.stop()
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+
+    return Connection(definitions, merged(), client, close, feed.counters)
+
+
+CONNECTORS = {"kalshi": connect_kalshi, "polymarket": connect_polymarket}
 """Venue name -> ``async connect(live_settings, mode) -> Connection``."""
 
 
