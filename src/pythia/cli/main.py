@@ -12,6 +12,7 @@ from pythia.cli.emulate import emulate
 from pythia.cli.journal import journal_app
 from pythia.cli.match import match
 from pythia.cli.paper import control, live, paper
+from pythia.cli.record import record
 from pythia.cli.scan import scan
 
 app = typer.Typer(
@@ -28,6 +29,7 @@ app.command("match")(match)
 app.command("paper")(paper)
 app.command("control")(control)
 app.command("live")(live)
+app.command("record")(record)
 app.command("emulate")(emulate)
 
 
