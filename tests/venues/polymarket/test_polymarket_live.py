@@ -22,6 +22,7 @@ from pythia.service.live import start_live
 from pythia.store import Journal
 from pythia.venues import read_capture
 from pythia.venues.polymarket.emulator import PolymarketEmulator
+from pythia.venues.polymarket.emulator_faults import Faults
 
 DATA = Path(__file__).parents[2] / "data" / "polymarket"
 MARKET = DATA / "clob_market_negrisk.json"
@@ -87,9 +88,9 @@ def settings_for(emulator: PolymarketEmulator) -> BacktestSettings:
     )
 
 
-def run(catalog: Path, mode: str, journal_url: str, seconds: float = 3.0):
+def run(catalog: Path, mode: str, journal_url: str, seconds: float = 3.0, faults=None):
     async def main():
-        emulator = PolymarketEmulator(Catalog(catalog), speed=0)
+        emulator = PolymarketEmulator(Catalog(catalog), speed=0, faults=faults)
         await emulator.start()
         await emulator.play()
         try:
@@ -138,3 +139,29 @@ def test_arbitrage_paper_fills_on_the_live_books_and_sends_nothing(
     assert live.kernel.portfolio.position(f"polymarket:{YES}") == live.kernel.portfolio.position(
         f"polymarket:{NO}"
     )
+
+
+@pytest.mark.parametrize(
+    "fault",
+    [
+        "http_5xx_every=2",
+        "drop_connection_every=2",
+        "delay_ms=30",
+        "reorder=1",
+    ],
+)
+def test_under_each_fault_nothing_is_duplicated_and_no_fill_is_lost(
+    arb_catalog, wallet_env, tmp_path, fault
+):
+    live, emulator = run(
+        arb_catalog, "live", f"sqlite:///{tmp_path / 'live.db'}", 4.0, Faults.parse([fault])
+    )
+    record = [fill for _, fill in emulator.exchange.fills]
+    theirs = sorted((f.trade_id, f.size) for f in record)
+    ours = sorted((f.trade_id, f.size) for f in live.kernel.fills)
+    assert ours == theirs, fault
+    orders = list(emulator.exchange.orders.values())
+    owners = [getattr(o, "client_order_id", None) or getattr(o, "order_id", "") for o in orders]
+    assert len(owners) == len(set(owners)), "an order reached the venue twice"
+    sent = [o for o in live.kernel.orders.orders() if o.request.strategy_id == "arbitrage"]
+    assert len(orders) <= len(sent)
