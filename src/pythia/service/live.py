@@ -185,7 +185,80 @@ async def connect_polymarket(live: LiveSettings, mode: Mode) -> Connection:
     return Connection(definitions, merged(), client, close, feed.counters)
 
 
-CONNECTORS = {"kalshi": connect_kalshi, "polymarket": connect_polymarket}
+async def connect_binance(live: LiveSettings, mode: Mode) -> Connection:
+    """Binance spot: ``markets`` are symbols (``"BTCUSDT"``); ``rest_url`` the REST host
+    (without ``/api/v3``); ``ws_url`` the WebSocket base (``.../stream`` is added). Live mode
+    places orders through ccxt and polls ``myTrades`` for fills."""
+    from pythia.venues.binance.auth import load_credentials
+    from pythia.venues.binance.execution import BinanceExecution, BinanceOrderClient, poll_fills
+    from pythia.venues.binance.feed import BinanceFeed
+
+    credentials = load_credentials() if mode == "live" else None
+    feed = BinanceFeed(live.markets, live.rest_url, live.ws_url)
+    definitions = list(feed.instruments.values())
+    execution = client = None
+    if credentials is not None:
+        execution = BinanceExecution(credentials, live.rest_url)
+        definitions = await execution.load(live.markets)
+        client = BinanceOrderClient(execution)
+    feed.start()
+
+    async def merged():
+        queue: asyncio.Queue = asyncio.Queue()
+
+        async def pump(source):
+            async for item in source:
+                await queue.put(item)
+
+        sources = [feed] + ([poll_fills(execution)] if execution is not None else [])
+        pumps = [asyncio.create_task(pump(source)) for source in sources]
+        try:
+            while True:
+                yield await queue.get()
+        finally:
+            for task in pumps:
+                task.cancel()
+
+    async def close():
+        await feed.close()
+        if execution is not None:
+            await execution.close()
+
+    return Connection(definitions, merged(), client, close, feed.counters)
+
+
+async def connect_betfair(live: LiveSettings, mode: Mode) -> Connection:
+    """Betfair: ``markets`` are market ids; ``rest_url`` the base of the identity (``/api/``)
+    and JSON-RPC (``/exchange/``) endpoints; ``ws_url`` the Exchange Stream address,
+    ``tcp://host:port`` (plain socket: the emulator) or ``tls://host:port``."""
+    from pythia.venues.betfair.auth import load_credentials
+    from pythia.venues.betfair.execution import BetfairExecution, login
+    from pythia.venues.betfair.feed import BetfairFeed
+
+    credentials = load_credentials()
+    client = await asyncio.to_thread(login, credentials, live.rest_url)
+    execution = BetfairExecution(client)
+    definitions = await execution.definitions(live.markets)
+    catalogues = {c.marketId: c for c in await execution.catalogue(live.markets)}
+    feed = BetfairFeed(
+        client,
+        live.markets,
+        url=live.ws_url,
+        orders=mode == "live",
+        catalogues=catalogues,
+        ref_lookup=execution.client_id_of,
+    )
+    feed.start()
+    client = execution if mode == "live" else None
+    return Connection(definitions, feed, client, feed.close, feed.counters)
+
+
+CONNECTORS = {
+    "kalshi": connect_kalshi,
+    "polymarket": connect_polymarket,
+    "binance": connect_binance,
+    "betfair": connect_betfair,
+}
 """Venue name -> ``async connect(live_settings, mode) -> Connection``."""
 
 

@@ -34,14 +34,17 @@ from pythia.venues.betfair.ladder import (
     BETFAIR_LADDER,
     ODDS_DECIMALS,
     STAKE_DECIMALS,
+    format_odds,
     odds_to_units,
 )
 from pythia.venues.betfair.wire import (
     CATALOGUE_DECODER,
+    ORDER_DECODER,
     STREAM_DECODER,
     MarketCatalogue,
     MarketChange,
     MarketDefinition,
+    OrderStreamMessage,
     PositionPriceSize,
     PriceSize,
     RunnerChange,
@@ -373,3 +376,38 @@ def convert_message(message: StreamMessage) -> tuple[int, tuple[MarketUpdate, ..
         return None
     ts_event_ns = ms_to_ns(message.pt)
     return ts_event_ns, tuple(market_update(change) for change in message.mc)
+
+
+# ---- orders ---------------------------------------------------------------------------------
+BET_SIDES = {"BACK": "B", "LAY": "L"}
+"""placeOrders side -> order stream side."""
+
+
+def split_token_id(instrument_id: str) -> tuple[str, int, Decimal]:
+    """``betfair:<marketId>:<selectionId>[:<handicap>]`` -> (market id, selection id, handicap).
+
+    >>> split_token_id("betfair:1.197931750:37947503")
+    ('1.197931750', 37947503, Decimal('0'))
+    """
+    venue, _, rest = instrument_id.partition(":")
+    market_id, _, key = rest.partition(":")
+    selection, _, handicap = key.partition(":")
+    if venue != VENUE or not market_id or not selection.isdigit():
+        raise DataError(f"not a Betfair runner id: {instrument_id!r}")
+    try:
+        return market_id, int(selection), Decimal(handicap) if handicap else Decimal(0)
+    except ArithmeticError:
+        raise DataError(f"bad handicap in {instrument_id!r}") from None
+
+
+def stake_text(units: int) -> Decimal:
+    """Pennies -> the stake as Betfair writes it (``Decimal("12.5")``)."""
+    return Decimal(format_odds(units))
+
+
+def decode_order_message(line: str | bytes) -> OrderStreamMessage:
+    """Decode an ``ocm`` message; ``MalformedMessage`` if it is not one."""
+    try:
+        return ORDER_DECODER.decode(line)
+    except (msgspec.DecodeError, msgspec.ValidationError) as error:
+        raise MalformedMessage(f"not an order change message: {error}") from None

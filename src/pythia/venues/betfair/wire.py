@@ -165,3 +165,161 @@ class MarketCatalogue(msgspec.Struct, frozen=True, gc=False):
 
 STREAM_DECODER = msgspec.json.Decoder(StreamMessage)
 CATALOGUE_DECODER = msgspec.json.Decoder(MarketCatalogue | list[MarketCatalogue])
+
+
+# ---- order stream (op == "ocm") -------------------------------------------------------------
+class UnmatchedOrder(msgspec.Struct, frozen=True, gc=False):
+    """One of our bets on the order stream (``uo``). ``side`` B (back) or L (lay); ``status``
+    E (executable) or EC (execution complete); sizes: ``s`` placed, ``sm`` matched, ``sr``
+    remaining, ``sc`` cancelled, ``sl`` lapsed, ``sv`` voided; ``rfo`` customerOrderRef."""
+
+    id: str
+    p: Decimal
+    s: Decimal
+    side: str
+    status: str
+    pt: str = "L"
+    ot: str = "L"
+    pd: int | None = None
+    md: int | None = None
+    cd: int | None = None
+    ld: int | None = None
+    avp: Decimal | None = None
+    sm: Decimal = Decimal(0)
+    sr: Decimal = Decimal(0)
+    sl: Decimal = Decimal(0)
+    sc: Decimal = Decimal(0)
+    sv: Decimal = Decimal(0)
+    rfo: str | None = None
+    rfs: str | None = None
+    rac: str | None = None
+    rc: str | None = None
+
+
+class OrderRunnerChange(msgspec.Struct, frozen=True, gc=False):
+    """Our orders on one runner: ``uo`` bets, ``mb`` / ``ml`` matched backs / lays by price
+    (cumulative size at each price)."""
+
+    id: int
+    hc: Decimal | None = None
+    fullImage: bool = False
+    uo: list[UnmatchedOrder] = []
+    mb: list[PriceSize] | None = None
+    ml: list[PriceSize] | None = None
+
+
+class OrderMarketChange(msgspec.Struct, frozen=True, gc=False):
+    id: str
+    fullImage: bool = False
+    closed: bool = False
+    orc: list[OrderRunnerChange] = []
+
+
+class OrderStreamMessage(msgspec.Struct, frozen=True, gc=False):
+    """An order change message (``op`` == ``ocm``)."""
+
+    op: str
+    id: int | None = None
+    pt: int | None = None
+    clk: str | None = None
+    initialClk: str | None = None
+    ct: str | None = None
+    oc: list[OrderMarketChange] = []
+
+
+ORDER_DECODER = msgspec.json.Decoder(OrderStreamMessage)
+
+
+# ---- betting API (JSON-RPC results) ---------------------------------------------------------
+class LimitOrder(msgspec.Struct, frozen=True, gc=False):
+    size: Decimal
+    price: Decimal
+    persistenceType: str = "LAPSE"
+    timeInForce: str | None = None
+    minFillSize: Decimal | None = None
+
+
+class PlaceInstruction(msgspec.Struct, frozen=True, gc=False):
+    orderType: str
+    selectionId: int
+    side: str
+    handicap: Decimal | None = None
+    limitOrder: LimitOrder | None = None
+    customerOrderRef: str | None = None
+
+
+class PlaceInstructionReport(msgspec.Struct, frozen=True, gc=False):
+    status: str
+    instruction: PlaceInstruction | None = None
+    betId: str | None = None
+    placedDate: str | None = None
+    averagePriceMatched: Decimal | None = None
+    sizeMatched: Decimal | None = None
+    orderStatus: str | None = None
+    errorCode: str | None = None
+
+
+class PlaceExecutionReport(msgspec.Struct, frozen=True, gc=False):
+    status: str
+    marketId: str | None = None
+    customerRef: str | None = None
+    errorCode: str | None = None
+    instructionReports: list[PlaceInstructionReport] = []
+
+
+class CancelInstructionReport(msgspec.Struct, frozen=True, gc=False):
+    status: str
+    sizeCancelled: Decimal | None = None
+    errorCode: str | None = None
+
+
+class CancelExecutionReport(msgspec.Struct, frozen=True, gc=False):
+    status: str
+    marketId: str | None = None
+    errorCode: str | None = None
+    instructionReports: list[CancelInstructionReport] = []
+
+
+class PriceSizeValue(msgspec.Struct, frozen=True, gc=False):
+    price: Decimal
+    size: Decimal
+
+
+class CurrentOrder(msgspec.Struct, frozen=True, gc=False):
+    """One entry of listCurrentOrders (``status`` EXECUTABLE or EXECUTION_COMPLETE)."""
+
+    betId: str
+    marketId: str
+    selectionId: int
+    side: str
+    status: str
+    priceSize: PriceSizeValue
+    handicap: Decimal | None = None
+    sizeMatched: Decimal = Decimal(0)
+    sizeRemaining: Decimal = Decimal(0)
+    sizeCancelled: Decimal = Decimal(0)
+    sizeLapsed: Decimal = Decimal(0)
+    sizeVoided: Decimal = Decimal(0)
+    averagePriceMatched: Decimal | None = None
+    customerOrderRef: str | None = None
+    customerStrategyRef: str | None = None
+
+
+class CurrentOrders(msgspec.Struct, frozen=True, gc=False):
+    currentOrders: list[CurrentOrder] = []
+    moreAvailable: bool = False
+
+
+class AccountFunds(msgspec.Struct, frozen=True, gc=False):
+    availableToBetBalance: Decimal
+    exposure: Decimal = Decimal(0)
+    wallet: str | None = None
+
+
+class MarketBookSummary(msgspec.Struct, frozen=True, gc=False):
+    """What Pythia reads of a listMarketBook entry."""
+
+    marketId: str
+    status: str = "OPEN"
+    numberOfWinners: int = 1
+    inplay: bool = False
