@@ -20,12 +20,12 @@ Secrets never appear in ``repr``, ``str`` or error messages: errors name the var
 
 from __future__ import annotations
 
-import os
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from pythia.core.errors import ConfigError
+from pythia.venues.secrets import Lookup, SecretReader
 
 PREFIX = "PYTHIA_BETFAIR_"
 USERNAME = PREFIX + "USERNAME"
@@ -35,7 +35,6 @@ CERTS = PREFIX + "CERTS"
 REQUIRED = (USERNAME, PASSWORD, APP_KEY)
 KEYRING_SERVICE = "pythia-betfair"
 
-Lookup = Callable[[str, str], str | None]
 """``keyring.get_password``-shaped: (service, name) -> value or None."""
 
 
@@ -53,14 +52,6 @@ class BetfairCredentials:
         return self.certs is not None
 
 
-def _system_keyring() -> Lookup | None:
-    try:
-        import keyring  # optional dependency
-    except ImportError:
-        return None
-    return keyring.get_password
-
-
 def load_credentials(
     env: Mapping[str, str] | None = None, *, keyring: Lookup | None | str = "system"
 ) -> BetfairCredentials:
@@ -69,17 +60,9 @@ def load_credentials(
     ``keyring``: a lookup function, None for none, or "system" for the ``keyring`` package
     when it is installed.
     """
-    source = os.environ if env is None else env
-    lookup = _system_keyring() if keyring == "system" else keyring
-
-    def read(name: str) -> str | None:
-        value = source.get(name)
-        if not value and callable(lookup):
-            try:
-                value = lookup(KEYRING_SERVICE, name)
-            except Exception:  # noqa: BLE001 - a locked or absent keyring backend: not set
-                value = None
-        return value.strip() if value and value.strip() else None
+    reader = SecretReader(env, keyring, KEYRING_SERVICE)
+    read = reader.read
+    lookup = reader.lookup
 
     values = {name: read(name) for name in REQUIRED}
     missing = [name for name, value in values.items() if value is None]

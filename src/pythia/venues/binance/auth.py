@@ -17,17 +17,16 @@ False
 
 from __future__ import annotations
 
-import os
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from pythia.core.errors import ConfigError
+from pythia.venues.secrets import Lookup, SecretReader
 
 API_KEY = "PYTHIA_BINANCE_API_KEY"
 API_SECRET = "PYTHIA_BINANCE_API_SECRET"
 KEYRING_SERVICE = "pythia-binance"
 
-Lookup = Callable[[str, str], str | None]
 """``keyring.get_password``-shaped: (service, name) -> value or None."""
 
 
@@ -44,14 +43,6 @@ class BinanceCredentials:
     __str__ = __repr__
 
 
-def _system_keyring() -> Lookup | None:
-    try:
-        import keyring  # optional dependency
-    except ImportError:
-        return None
-    return keyring.get_password
-
-
 def load_credentials(
     env: Mapping[str, str] | None = None, *, keyring: Lookup | None | str = "system"
 ) -> BinanceCredentials:
@@ -60,17 +51,9 @@ def load_credentials(
     ``keyring``: a lookup function, None for none, or "system" for the ``keyring`` package
     when it is installed.
     """
-    source = os.environ if env is None else env
-    lookup = _system_keyring() if keyring == "system" else keyring
-
-    def read(name: str) -> str | None:
-        value = source.get(name)
-        if not value and callable(lookup):
-            try:
-                value = lookup(KEYRING_SERVICE, name)
-            except Exception:  # noqa: BLE001 - a locked or absent backend: treat as not set
-                value = None
-        return value.strip() if value and value.strip() else None
+    reader = SecretReader(env, keyring, KEYRING_SERVICE)
+    read = reader.read
+    lookup = reader.lookup
 
     key, secret = read(API_KEY), read(API_SECRET)
     missing = [name for name, value in ((API_KEY, key), (API_SECRET, secret)) if not value]

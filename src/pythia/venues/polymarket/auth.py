@@ -19,11 +19,11 @@ False
 
 from __future__ import annotations
 
-import os
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from pythia.core.errors import ConfigError
+from pythia.venues.secrets import Lookup, SecretReader
 
 PREFIX = "PYTHIA_POLYMARKET_"
 PRIVATE_KEY = PREFIX + "PRIVATE_KEY"
@@ -35,7 +35,6 @@ SIGNATURE_TYPE = PREFIX + "SIGNATURE_TYPE"
 KEYRING_SERVICE = "pythia-polymarket"
 L2_NAMES = (API_KEY, API_SECRET, API_PASSPHRASE)
 
-Lookup = Callable[[str, str], str | None]
 """``keyring.get_password``-shaped: (service, name) -> value or None."""
 
 
@@ -62,14 +61,6 @@ class PolymarketCredentials:
         return PolymarketCredentials(self.private_key, api, self.funder, self.signature_type)
 
 
-def _system_keyring() -> Lookup | None:
-    try:
-        import keyring  # optional dependency
-    except ImportError:
-        return None
-    return keyring.get_password
-
-
 def load_credentials(
     env: Mapping[str, str] | None = None,
     *,
@@ -81,17 +72,9 @@ def load_credentials(
     ``keyring``: a lookup function, None for none, or "system" for the ``keyring`` package
     when installed. ``require_api``: the L2 triple must be present (else it may be derived).
     """
-    source = os.environ if env is None else env
-    lookup = _system_keyring() if keyring == "system" else keyring
-
-    def read(name: str) -> str | None:
-        value = source.get(name)
-        if not value and callable(lookup):
-            try:
-                value = lookup(KEYRING_SERVICE, name)
-            except Exception:  # a locked or absent keyring backend: treat as not set
-                value = None
-        return value.strip() if value else None
+    reader = SecretReader(env, keyring, KEYRING_SERVICE)
+    read = reader.read
+    lookup = reader.lookup
 
     key = read(PRIVATE_KEY)
     api_values = [read(name) for name in L2_NAMES]
