@@ -283,7 +283,7 @@ def test_cancel_a_resting_lay_and_refusals_carry_betfair_codes():
 
 
 def _fast_backoff():
-    from pythia.venues.kalshi.backoff import Backoff
+    from pythia.venues.backoff import Backoff
 
     return Backoff(base_s=0.05, max_s=0.2)
 

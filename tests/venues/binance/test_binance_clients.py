@@ -17,11 +17,11 @@ from pythia.model.enums import Side
 from pythia.model.events import BookDelta, BookSnapshot, Trade
 from pythia.model.execution import OrderStatus
 from pythia.model.orders import CancelRequest, OrderRequest, OrderType, TimeInForce
+from pythia.venues.backoff import Backoff
 from pythia.venues.binance.auth import API_KEY, API_SECRET, BinanceCredentials, load_credentials
 from pythia.venues.binance.emulator import BinanceEmulator, Faults
 from pythia.venues.binance.execution import BinanceExecution, make_exchange
 from pythia.venues.binance.feed import BinanceFeed, FeedStatus
-from pythia.venues.kalshi.backoff import Backoff
 
 CAPTURE = [bundled("binance", "spot_btcusdt_20240808.gz")]
 KEY, SECRET = "test-key-" + "a" * 55, "test-secret-" + "b" * 52

@@ -20,8 +20,8 @@ from pythia.core.errors import OrderRejected
 from pythia.model.enums import Side
 from pythia.model.execution import Liquidity, OrderStatus
 from pythia.model.orders import OrderRequest
+from pythia.venues.backoff import Backoff
 from pythia.venues.kalshi import parse, signing, wire
-from pythia.venues.kalshi.backoff import Backoff
 from pythia.venues.kalshi.emulator import Faults
 from pythia.venues.kalshi.execution import KalshiExecution
 

@@ -14,8 +14,8 @@ from pythia.model.enums import Side
 from pythia.model.events import BookDelta, BookSnapshot
 from pythia.model.execution import FillReport
 from pythia.model.orders import OrderRequest
+from pythia.venues.backoff import Backoff
 from pythia.venues.kalshi import parse
-from pythia.venues.kalshi.backoff import Backoff
 from pythia.venues.kalshi.emulator import Faults
 from pythia.venues.kalshi.execution import KalshiExecution
 from pythia.venues.kalshi.feed import FeedStatus, KalshiFeed

@@ -45,6 +45,7 @@ from pythia.model.execution import FillReport, Liquidity, OrderStatus, OrderUpda
 from pythia.model.instruments import GroupKind, OutcomeGroup
 from pythia.model.orders import CancelRequest, OrderRequest, TimeInForce
 from pythia.sim.cash import fill_cash_micros
+from pythia.venues.backoff import Backoff
 from pythia.venues.betfair import wire
 from pythia.venues.betfair.auth import BetfairCredentials
 from pythia.venues.betfair.ladder import format_odds, odds_to_units
@@ -58,7 +59,6 @@ from pythia.venues.betfair.parse import (
     stake_to_units,
     token_id,
 )
-from pythia.venues.kalshi.backoff import Backoff
 
 MAX_REF = 32
 RefLookup = Callable[[str], str]

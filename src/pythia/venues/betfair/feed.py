@@ -51,11 +51,11 @@ from betfairlightweight.streaming import BaseListener, BetfairStream
 from pythia.core.errors import ConfigError, DataError, VenueError
 from pythia.model.events import MarketEvent
 from pythia.model.execution import FillReport, OrderUpdate
+from pythia.venues.backoff import Backoff
 from pythia.venues.betfair.execution import OrderChangeTracker, RefLookup
 from pythia.venues.betfair.parse import MalformedMessage, decode_message, decode_order_message
 from pythia.venues.betfair.stream import StreamParser
 from pythia.venues.betfair.wire import MarketCatalogue, StreamMessage
-from pythia.venues.kalshi.backoff import Backoff
 
 DEFAULT_STREAM_URL = "tls://stream-api.betfair.com:443"
 MARKET_FIELDS = ["EX_ALL_OFFERS", "EX_TRADED", "EX_TRADED_VOL", "EX_LTP", "EX_MARKET_DEF"]

@@ -38,9 +38,9 @@ from pythia.model.enums import Side
 from pythia.model.execution import FillReport, Liquidity, OrderStatus, OrderUpdate
 from pythia.model.instruments import Instrument
 from pythia.model.orders import CancelRequest, OrderRequest, OrderType, TimeInForce
+from pythia.venues.backoff import Backoff
 from pythia.venues.binance.auth import BinanceCredentials
 from pythia.venues.binance.profile import make_instrument
-from pythia.venues.kalshi.backoff import Backoff
 
 _STATUS = {
     "NEW": OrderStatus.OPEN,

@@ -41,10 +41,10 @@ from pythia.core.errors import DataError
 from pythia.model.events import BookDelta, MarketEvent
 from pythia.model.instruments import Instrument
 from pythia.ports.market_data import SyncAction
+from pythia.venues.backoff import Backoff
 from pythia.venues.binance import parse, wire
 from pythia.venues.binance.profile import make_instrument
 from pythia.venues.binance.sync import SpotDepthSync
-from pythia.venues.kalshi.backoff import Backoff
 
 DEFAULT_REST_URL = "https://api.binance.com"
 DEFAULT_WS_URL = "wss://stream.binance.com:9443"

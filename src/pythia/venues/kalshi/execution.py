@@ -27,9 +27,9 @@ import msgspec
 from pythia.core.errors import DataError, OrderRejected, RetryableVenueError, VenueError
 from pythia.model.execution import FillReport, OrderUpdate
 from pythia.model.orders import OrderRequest
+from pythia.venues.backoff import Backoff
 from pythia.venues.kalshi import orders as convert
 from pythia.venues.kalshi import signing, wire
-from pythia.venues.kalshi.backoff import Backoff
 from pythia.venues.kalshi.markets import market_definitions
 
 DEFAULT_REST_URL = "https://api.elections.kalshi.com/trade-api/v2"

@@ -44,9 +44,9 @@ from pythia.core.errors import DataError, VenueError
 from pythia.model.events import MarketEvent
 from pythia.model.execution import FillReport, OrderUpdate
 from pythia.model.ticks import TickScheme
+from pythia.venues.backoff import Backoff
 from pythia.venues.kalshi import orders as convert
 from pythia.venues.kalshi import parse, signing, wire
-from pythia.venues.kalshi.backoff import Backoff
 from pythia.venues.kalshi.sync import SequenceTracker
 
 DEFAULT_WS_URL = "wss://api.elections.kalshi.com/trade-api/ws/v2"
