@@ -39,7 +39,7 @@ from pythia.sim.venue import SimulatedVenue
 from pythia.venues.betfair.ladder import format_odds, odds_to_units
 from pythia.venues.betfair.parse import split_token_id, stake_text, stake_to_units, token_id
 from pythia.venues.betfair.wire import PlaceInstruction
-from pythia.venues.kalshi.exchange import Account  # the simulator's one-user AccountView
+from pythia.venues.emulated import EmulatedAccount as Account
 
 FIRST_BET_ID = 1_000_001
 _STATUS_TEXT = {

@@ -29,6 +29,7 @@ from pythia.model.instruments import Instrument, OutcomeGroup, OutcomeToken
 from pythia.model.orders import CancelRequest, RejectReason
 from pythia.sim.models.base import VenueProfile
 from pythia.sim.venue import SimulatedVenue
+from pythia.venues.emulated import EmulatedAccount
 from pythia.venues.kalshi import orders as convert
 from pythia.venues.kalshi import wire
 from pythia.venues.kalshi.markets import ONE
@@ -57,23 +58,8 @@ def trade_id_of(sim_trade_id: str) -> str:
     return f"00000000-0000-4000-9000-{int(sim_trade_id.rpartition('t')[2]):012x}"
 
 
-class Account:
-    """Cash and positions of the one emulated user (``AccountView`` of the simulator)."""
-
-    def __init__(self, cash_micros: int) -> None:
-        self.cash_micros = cash_micros
-        self.positions: dict[str, int] = {}
-
-    def available(self, currency: str) -> int:
-        return self.cash_micros
-
-    def position(self, instrument_id: str) -> int:
-        return self.positions.get(instrument_id, 0)
-
-    def apply(self, fill: FillReport) -> None:
-        self.cash_micros += fill.cash_micros - fill.fee_micros
-        signed = fill.size if fill.side is Side.BUY else -fill.size
-        self.positions[fill.instrument_id] = self.position(fill.instrument_id) + signed
+Account = EmulatedAccount
+"""Cash and positions of the one emulated user (``AccountView`` of the simulator)."""
 
 
 @dataclass

@@ -19,7 +19,6 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from pythia.core.errors import DataError
-from pythia.model.enums import Side
 from pythia.model.events import (
     BookDelta,
     BookSnapshot,
@@ -40,6 +39,7 @@ from pythia.model.orders import (
 from pythia.ports.execution import VenueResponse
 from pythia.sim.models.base import VenueProfile
 from pythia.sim.venue import SimulatedVenue
+from pythia.venues.emulated import EmulatedAccount
 from pythia.venues.polymarket import encode, parse, signing, wire
 from pythia.venues.polymarket.emulator_records import (
     VenueOrder,
@@ -118,23 +118,8 @@ class Market:
         )
 
 
-class Ledger:
-    """The one account: cash in micro-USDC and positions in token units (``AccountView``)."""
-
-    def __init__(self, cash_micros: int) -> None:
-        self.cash_micros = cash_micros
-        self.positions: dict[str, int] = {}
-
-    def available(self, currency: str) -> int:
-        return self.cash_micros
-
-    def position(self, instrument_id: str) -> int:
-        return self.positions.get(instrument_id, 0)
-
-    def apply(self, fill: FillReport) -> None:
-        self.cash_micros += fill.cash_micros - fill.fee_micros
-        signed = fill.size if fill.side is Side.BUY else -fill.size
-        self.positions[fill.instrument_id] = self.position(fill.instrument_id) + signed
+Ledger = EmulatedAccount
+"""The one account: cash in micro-USDC and positions in token units (``AccountView``)."""
 
 
 def _neg_risk_markets(instruments: Iterable[Instrument]) -> set[str]:
