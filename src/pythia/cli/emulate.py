@@ -70,9 +70,27 @@ def _polymarket(source: MarketDataSource, options: EmulateOptions) -> EmulatorSe
     return create_emulator(source, options)
 
 
+def _betfair(source: MarketDataSource, options: EmulateOptions) -> EmulatorServer:
+    """Accepts the login of ``PYTHIA_BETFAIR_USERNAME`` / ``_PASSWORD`` / ``_APP_KEY``;
+    ports are chosen at start (REST and stream are printed)."""
+    from pythia.venues.betfair.auth import load_credentials
+    from pythia.venues.betfair.emulator import BetfairEmulator
+
+    credentials = load_credentials()
+    return BetfairEmulator(
+        source,
+        username=credentials.username,
+        password=credentials.password,
+        app_key=credentials.app_key,
+        speed=options.speed,
+        host=options.host,
+    )
+
+
 EMULATORS: dict[str, Callable[[MarketDataSource, EmulateOptions], EmulatorServer]] = {
     "kalshi": _kalshi,
     "polymarket": _polymarket,
+    "betfair": _betfair,
 }
 """Venue name -> factory of its emulator."""
 
@@ -143,7 +161,7 @@ def emulate(
             return
         for name, url in urls.items():
             typer.echo(f"{venue} {name}: {url}")
-        if public_key is None:
+        if venue == "kalshi" and public_key is None:
             typer.echo("signatures are NOT verified (no --public-key)", err=True)
         typer.echo("Ctrl-C stops the emulator", err=True)
 
