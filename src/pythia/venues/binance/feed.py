@@ -45,22 +45,10 @@ from pythia.venues.backoff import Backoff
 from pythia.venues.binance import parse, wire
 from pythia.venues.binance.profile import make_instrument
 from pythia.venues.binance.sync import SpotDepthSync
+from pythia.venues.feeds import FeedStatus
 
 DEFAULT_REST_URL = "https://api.binance.com"
 DEFAULT_WS_URL = "wss://stream.binance.com:9443"
-
-
-@dataclass(frozen=True, slots=True)
-class FeedStatus:
-    """A symbol's book went out of sync (``synced`` False) or came back (True).
-
-    ``market_ticker`` is the Binance symbol; ``reason``: ``gap``, ``stale``,
-    ``disconnected`` (out) or ``snapshot`` (back)."""
-
-    market_ticker: str
-    synced: bool
-    reason: str
-    ts_ns: int
 
 
 FeedItem = MarketEvent | FeedStatus

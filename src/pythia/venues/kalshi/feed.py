@@ -45,24 +45,13 @@ from pythia.model.events import MarketEvent
 from pythia.model.execution import FillReport, OrderUpdate
 from pythia.model.ticks import TickScheme
 from pythia.venues.backoff import Backoff
+from pythia.venues.feeds import FeedStatus
 from pythia.venues.kalshi import orders as convert
 from pythia.venues.kalshi import parse, signing, wire
 from pythia.venues.kalshi.sync import SequenceTracker
 
 DEFAULT_WS_URL = "wss://api.elections.kalshi.com/trade-api/ws/v2"
 BOOK_CHANNEL = "orderbook_delta"
-
-
-@dataclass(frozen=True, slots=True)
-class FeedStatus:
-    """A market's books went out of sync (``synced`` False) or came back (True).
-
-    ``reason``: ``gap``, ``stale``, ``disconnected`` (out) or ``snapshot`` (back)."""
-
-    market_ticker: str
-    synced: bool
-    reason: str
-    ts_ns: int
 
 
 FeedItem = MarketEvent | FillReport | OrderUpdate | FeedStatus
