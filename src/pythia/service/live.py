@@ -32,7 +32,7 @@ from pythia.engine.journaling import EngineJournal
 from pythia.engine.kernel import Kernel, VenueSlot
 from pythia.engine.live import LiveRunner, WallClock
 from pythia.engine.recovery import rebuild, reconcile, restore_orders
-from pythia.model.events import BookDelta, BookSnapshot, MarketEvent
+from pythia.model.events import BookDelta, BookSnapshot, MarketEvent, TickSizeChange
 from pythia.model.execution import FillReport, OrderUpdate
 from pythia.portfolio import Portfolio
 from pythia.risk.control import ControlMode, ControlSource, ModeRequest
@@ -68,6 +68,9 @@ class Connection:
     order_client: object | None
     close: object
     counters: object = None
+    on_tick_size: object = None
+    """Called with each ``TickSizeChange`` before the kernel sees it (the order client
+    signs prices on the new grid from then on)."""
 
 
 async def connect_kalshi(live: LiveSettings, mode: Mode) -> Connection:
@@ -372,23 +375,26 @@ async def start_live(settings, mode: Mode, journal_url: str) -> LiveRun:
         and kernel.safety.control.mode is ControlMode.NORMAL
     ):
         kernel.safety.set_mode(ModeRequest(ControlMode.PAUSED, ControlSource.CLI, "live start"))
-    run.runner = LiveRunner(
-        kernel, [market_events(connection.feed, kernel, deliver, mode, live.venue)]
-    )
+    events = market_events(connection.feed, kernel, deliver, mode, live.venue, connection)
+    run.runner = LiveRunner(kernel, [events])
     holder["runner"] = run.runner
     return run
 
 
 async def market_events(
-    feed, kernel: Kernel, deliver, mode: Mode, venue: str
+    feed, kernel: Kernel, deliver, mode: Mode, venue: str, connection: Connection | None = None
 ) -> AsyncIterator[MarketEvent]:
     """The feed's market events; user-channel answers go to the kernel (live mode), and
-    sync status changes mark books unsynced (which blocks orders through the risk rules)."""
+    sync status changes mark books unsynced (which blocks orders through the risk rules).
+    Tick-size changes reach the order client first, then the kernel (new grid live)."""
+    on_tick = getattr(connection, "on_tick_size", None)
     async for item in feed:
         if isinstance(item, (FillReport, OrderUpdate)):
             if mode == "live":
                 deliver(venue, [item])
             continue
+        if on_tick is not None and isinstance(item, TickSizeChange):
+            on_tick(item)
         if isinstance(item, (BookSnapshot, BookDelta)) or hasattr(item, "ts_recv_ns"):
             yield item
             continue
