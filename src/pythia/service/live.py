@@ -147,7 +147,13 @@ async def connect_polymarket(live: LiveSettings, mode: Mode) -> Connection:
     tasks = [asyncio.create_task(feed.run())]
     client = channel = None
     if mode == "live":
-        execution, api = await asyncio.to_thread(connect, live.rest_url, credentials)
+        try:
+            execution, api = await asyncio.to_thread(connect, live.rest_url, credentials)
+        except BaseException:
+            await feed.stop()  # never leave the feed reconnecting behind a failed start
+            tasks[0].cancel()
+            await asyncio.gather(*tasks, return_exceptions=True)
+            raise
         client = AsyncOrderClient(execution)
         channel = UserChannel(f"{base}/user", api, execution=execution, markets=live.markets)
         tasks.append(asyncio.create_task(channel.run()))

@@ -145,6 +145,7 @@ def test_arbitrage_paper_fills_on_the_live_books_and_sends_nothing(
     "fault",
     [
         "http_5xx_every=2",
+        "http_429_every=3",
         "drop_connection_every=2",
         "delay_ms=30",
         "reorder=1",

@@ -449,6 +449,10 @@ def _unknown(request: CancelRequest, ts_ns: int) -> OrderUpdate:
     return unknown_order(request.client_order_id, request.instrument_id, None, ts_ns)
 
 
+API_KEY_ATTEMPTS = 5
+"""Tries at creating or deriving the L2 API key before giving up."""
+
+
 def connect(host: str, credentials, *, chain_id: int = signing.POLYGON, **options):
     """Build a :class:`PolymarketExecution` for ``host`` from ``auth.PolymarketCredentials``;
     derives the L2 credentials with the wallet key when they are not given."""
@@ -465,10 +469,16 @@ def connect(host: str, credentials, *, chain_id: int = signing.POLYGON, **option
     )
     api = credentials.api
     if api is None:
-        try:
-            derived = client.create_or_derive_api_key()
-        except PolyException as error:
-            raise VenueError(f"could not create or derive API credentials: {error}") from None
+        for attempt in range(API_KEY_ATTEMPTS):  # a 429 or 5xx on the way is retried
+            try:
+                derived = client.create_or_derive_api_key()
+                break
+            except PolyException as error:
+                if attempt + 1 == API_KEY_ATTEMPTS:
+                    raise VenueError(
+                        f"could not create or derive API credentials: {error}"
+                    ) from None
+                time.sleep(0.1 * 2**attempt)
         api = ApiCredentials(derived.api_key, derived.api_secret, derived.api_passphrase)
     client.set_api_creds(ApiCreds(api.api_key, api.api_secret, api.api_passphrase))
     return PolymarketExecution(client, **options), api
