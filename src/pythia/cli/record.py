@@ -12,16 +12,21 @@ from pythia.core.errors import ConfigError, PythiaError
 DEFAULT_WS = {
     "polymarket": "wss://ws-subscriptions-clob.polymarket.com/ws/market",
     "kalshi": "wss://api.elections.kalshi.com/trade-api/ws/v2",
+    "binance": "wss://stream.binance.com:9443",
 }
+DEFAULT_REST = {"binance": "https://api.binance.com"}
 
 
 def record(
-    venue: str = typer.Option(..., "--venue", help="polymarket or kalshi."),
+    venue: str = typer.Option(..., "--venue", help="polymarket, kalshi or binance."),
     instruments: str = typer.Option(
         ..., "--instruments", help="Comma-separated venue ids: token ids or market tickers."
     ),
     out: Path = typer.Option(..., "--out", help="Directory of the hourly capture files."),
     ws_url: str = typer.Option(None, "--ws-url", help="WebSocket URL (default: the venue's)."),
+    rest_url: str = typer.Option(
+        None, "--rest-url", help="REST base for depth snapshots (binance; default the venue's)."
+    ),
     run_for: float = typer.Option(None, "--run-for", help="Stop after this many seconds."),
 ) -> None:
     """Record raw WebSocket frames with receive timestamps (`<ns> <frame>` lines, one file
@@ -42,7 +47,15 @@ def record(
         loop = asyncio.get_running_loop()
         for number in (signal.SIGINT, signal.SIGTERM):
             loop.add_signal_handler(number, stop.set)
-        return await run_record(venue, ws_url or DEFAULT_WS[venue], ids, out, run_for, stop)
+        return await run_record(
+            venue,
+            ws_url or DEFAULT_WS[venue],
+            ids,
+            out,
+            run_for,
+            stop,
+            rest_url=rest_url or DEFAULT_REST.get(venue),
+        )
 
     try:
         stats = asyncio.run(main())

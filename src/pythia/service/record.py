@@ -12,7 +12,11 @@ Subscriptions (``instruments`` in the venue's own ids):
 
 - ``polymarket``: the market channel, ``{"assets_ids": [...], "type": "market"}`` (token ids);
 - ``kalshi``: ``orderbook_delta`` for market tickers, over a signed handshake (credentials
-  from the environment, as for trading).
+  from the environment, as for trading);
+- ``binance``: one symbol's combined stream (``depth@100ms``, ``trade``, ``bookTicker``:
+  the streams are named in the URL), plus a REST depth snapshot (``lastUpdateId``) written
+  as a line after each connect, the starting point of the importer's sync rules. One
+  symbol a run: a snapshot line does not name its symbol.
 """
 
 from __future__ import annotations
@@ -29,7 +33,7 @@ import aiohttp
 
 from pythia.core.errors import ConfigError
 
-RECORDABLE = ("polymarket", "kalshi")
+RECORDABLE = ("polymarket", "kalshi", "binance")
 
 
 @dataclass
@@ -44,8 +48,12 @@ def hour_file(out: Path, venue: str, ts_ns: int) -> Path:
     return out / f"{venue}-{stamp}.jsonl"
 
 
-def _subscription(venue: str, instruments: list[str]) -> tuple[dict, dict[str, str]]:
-    """The subscribe message and the handshake headers of a venue."""
+def _subscription(venue: str, instruments: list[str]) -> tuple[dict | None, dict[str, str]]:
+    """The subscribe message (None: the URL names the streams) and handshake headers."""
+    if venue == "binance":
+        if len(instruments) != 1:
+            raise ConfigError("binance: record one symbol a run (snapshots do not name it)")
+        return None, {}
     if venue == "polymarket":
         return {"assets_ids": instruments, "type": "market"}, {}
     if venue == "kalshi":
@@ -66,6 +74,12 @@ def _kalshi_headers(url: str) -> dict[str, str]:
     return auth_headers(load_credentials(), "GET", urlsplit(url).path)
 
 
+def binance_stream_url(ws_base: str, symbol: str) -> str:
+    name = symbol.lower()
+    streams = "/".join(f"{name}@{kind}" for kind in ("depth@100ms", "trade", "bookTicker"))
+    return f"{ws_base.rstrip('/')}/stream?streams={streams}"
+
+
 async def record(
     venue: str,
     ws_url: str,
@@ -74,10 +88,15 @@ async def record(
     run_for_s: float | None = None,
     stop: asyncio.Event | None = None,
     seed: int = 0,
+    rest_url: str | None = None,
 ) -> RecordStats:
     """Record ``venue``'s frames for ``instruments`` into ``out`` until ``stop`` is set or
-    ``run_for_s`` passes."""
+    ``run_for_s`` passes (Binance also needs ``rest_url`` for its depth snapshots)."""
     message, headers = _subscription(venue, instruments)
+    if venue == "binance":
+        if not rest_url:
+            raise ConfigError("binance: recording needs the REST URL for depth snapshots")
+        ws_url = binance_stream_url(ws_url, instruments[0])
     out.mkdir(parents=True, exist_ok=True)
     stats = RecordStats()
     stop = stop or asyncio.Event()
@@ -94,7 +113,13 @@ async def record(
                     if venue == "kalshi":
                         headers = _kalshi_headers(ws_url)
                     async with session.ws_connect(ws_url, headers=headers, heartbeat=10) as ws:
-                        await ws.send_str(json.dumps(message))
+                        if message is not None:
+                            await ws.send_str(json.dumps(message))
+                        if venue == "binance":
+                            snapshot = await _binance_snapshot(session, rest_url, instruments[0])
+                            handle, current = write_line(
+                                out, venue, snapshot, handle, current, stats
+                            )
                         delay = 0.5
                         while not stop.is_set():
                             receive = asyncio.ensure_future(ws.receive())
@@ -109,17 +134,9 @@ async def record(
                             frame = receive.result()
                             if frame.type is not aiohttp.WSMsgType.TEXT:
                                 break  # closed or an error: reconnect
-                            now = time.time_ns()
-                            path = hour_file(out, venue, now)
-                            if path != current:
-                                if handle is not None:
-                                    handle.close()
-                                handle = path.open("a", encoding="utf-8")
-                                current = path
-                                stats.files.append(str(path))
-                            handle.write(f"{now} {frame.data}\n")
-                            handle.flush()
-                            stats.frames += 1
+                            handle, current = write_line(
+                                out, venue, frame.data, handle, current, stats
+                            )
                 except (TimeoutError, aiohttp.ClientError, OSError):
                     pass
                 if stop.is_set():
@@ -131,3 +148,28 @@ async def record(
         if handle is not None:
             handle.close()
     return stats
+
+
+def write_line(out: Path, venue: str, text: str, handle, current: Path | None, stats: RecordStats):
+    """Append ``<now ns> <text>`` to this hour's file (opening it when the hour turns)."""
+    now = time.time_ns()
+    path = hour_file(out, venue, now)
+    if path != current:
+        if handle is not None:
+            handle.close()
+        handle = path.open("a", encoding="utf-8")
+        current = path
+        stats.files.append(str(path))
+    handle.write(f"{now} {text}\n")
+    handle.flush()
+    stats.frames += 1
+    return handle, current
+
+
+async def _binance_snapshot(session: aiohttp.ClientSession, rest_url: str, symbol: str) -> str:
+    url = f"{rest_url.rstrip('/')}/api/v3/depth"
+    async with session.get(url, params={"symbol": symbol.upper(), "limit": "1000"}) as answer:
+        text = await answer.text()
+        if answer.status != 200:
+            raise aiohttp.ClientError(f"depth snapshot: HTTP {answer.status}")
+        return text
