@@ -87,10 +87,35 @@ def _betfair(source: MarketDataSource, options: EmulateOptions) -> EmulatorServe
     )
 
 
+def _binance(source: MarketDataSource, options: EmulateOptions) -> EmulatorServer:
+    """Replays the raw capture files (a bundled Binance dataset or ``binance:FILE,...``);
+    signed requests must use ``PYTHIA_BINANCE_API_KEY`` / ``_API_SECRET``."""
+    from pythia.venues.binance.auth import load_credentials
+    from pythia.venues.binance.emulator import BinanceEmulator, Faults
+
+    paths = getattr(source, "paths", None)
+    if not paths:
+        raise ConfigError(
+            "the Binance emulator replays raw captures: use a bundled dataset"
+            " (binance-btcusdt) or binance:FILE[,FILE...]"
+        )
+    credentials = load_credentials()
+    return BinanceEmulator(
+        paths,
+        api_key=credentials.api_key,
+        api_secret=credentials.api_secret,
+        speed=options.speed,
+        faults=Faults.parse(options.faults),
+        host=options.host,
+        port=options.port,
+    )
+
+
 EMULATORS: dict[str, Callable[[MarketDataSource, EmulateOptions], EmulatorServer]] = {
     "kalshi": _kalshi,
     "polymarket": _polymarket,
     "betfair": _betfair,
+    "binance": _binance,
 }
 """Venue name -> factory of its emulator."""
 

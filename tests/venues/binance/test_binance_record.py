@@ -57,3 +57,15 @@ def test_a_recorded_binance_capture_imports_back(tmp_path):
 def test_binance_records_one_symbol_a_run(tmp_path):
     with pytest.raises(ConfigError, match="one symbol"):
         asyncio.run(record("binance", "ws://x", ["A", "B"], tmp_path, 0.1, rest_url="http://x"))
+
+
+def test_emulate_binance_serves_a_bundled_capture(monkeypatch):
+    monkeypatch.setenv("PYTHIA_BINANCE_API_KEY", "k")
+    monkeypatch.setenv("PYTHIA_BINANCE_API_SECRET", "s")
+    result = CliRunner().invoke(
+        app,
+        ["emulate", "binance", "--data", "binance-ethusdt", "--port", "0", "--speed", "0",
+         "--run-for", "0.3", "--json"],
+    )  # fmt: skip
+    assert result.exit_code == 0, result.output
+    assert '"rest": "http://127.0.0.1:' in result.output

@@ -245,6 +245,10 @@ class BinanceEmulator:
         """The WebSocket base (clients add ``/ws/<stream>`` or ``/stream?streams=...``)."""
         return f"ws://{self.host}:{self.port}"
 
+    def urls(self) -> dict[str, str]:
+        """Where clients connect: ``rest`` and ``websocket``."""
+        return {"rest": self.rest_url, "websocket": self.ws_url}
+
     @property
     def trade_record(self) -> list[FillReport]:
         """Every fill of the emulated user (the test hook fills are checked against)."""
