@@ -92,7 +92,48 @@ async def connect_kalshi(live: LiveSettings, mode: Mode) -> Connection:
         await execution.close()
 
     client = KalshiOrderClient(execution) if mode == "live" else None
-    return Connection(definitions, feed, client, close, feed.counters)
+    # fills made while the WebSocket was down are not sent again: catch up over REST
+    fills = [poll_fills(execution.fills)] if mode == "live" else []
+    return Connection(definitions, merge(feed, *fills), client, close, feed.counters)
+
+
+async def merge(primary: AsyncIterator, *others: AsyncIterator) -> AsyncIterator:
+    """Items of every source in arrival order, until ``primary`` (the feed) ends."""
+    queue: asyncio.Queue = asyncio.Queue()
+    done = object()
+
+    async def pump(source, last: bool):
+        try:
+            async for item in source:
+                await queue.put(item)
+        finally:
+            if last:
+                await queue.put(done)
+
+    pumps = [asyncio.create_task(pump(primary, True))]
+    pumps += [asyncio.create_task(pump(source, False)) for source in others]
+    try:
+        while (item := await queue.get()) is not done:
+            yield item
+    finally:
+        for task in pumps:
+            task.cancel()
+
+
+async def poll_fills(read_fills, interval_s: float = 1.0) -> AsyncIterator[FillReport]:
+    """Our fills read over REST every ``interval_s`` (new trade ids only): the catch-up for
+    fills a user channel missed while disconnected (the kernel books a trade id once)."""
+    seen: set[str] = set()
+    while True:
+        await asyncio.sleep(interval_s)
+        try:
+            fills = await read_fills()
+        except Exception:  # noqa: BLE001 - the next poll tries again; the feed goes on
+            continue
+        for fill in fills:
+            if fill.trade_id not in seen:
+                seen.add(fill.trade_id)
+                yield fill
 
 
 class KalshiOrderClient:
@@ -158,31 +199,6 @@ async def connect_polymarket(live: LiveSettings, mode: Mode) -> Connection:
         channel = UserChannel(f"{base}/user", api, execution=execution, markets=live.markets)
         tasks.append(asyncio.create_task(channel.run()))
 
-    async def merged():
-        queue: asyncio.Queue = asyncio.Queue()
-        done = object()
-
-        async def pump(source):
-            try:
-                async for item in source:
-                    await queue.put(item)
-            finally:
-                await queue.put(done)
-
-        sources = [feed.events()] + ([channel.reports()] if channel is not None else [])
-        pumps = [asyncio.create_task(pump(source)) for source in sources]
-        remaining = len(pumps)
-        try:
-            while remaining:
-                item = await queue.get()
-                if item is done:
-                    remaining -= 1
-                    continue
-                yield item
-        finally:
-            for task in pumps:
-                task.cancel()
-
     async def close():
         await feed.stop()
         if channel is not None:
@@ -191,7 +207,10 @@ async def connect_polymarket(live: LiveSettings, mode: Mode) -> Connection:
             task.cancel()
         await asyncio.gather(*tasks, return_exceptions=True)
 
-    return Connection(definitions, merged(), client, close, feed.counters)
+    reports = [channel.reports()] if channel is not None else []
+    on_tick = client.execution.on_tick_size_change if client is not None else None
+    events = merge(feed.events(), *reports)
+    return Connection(definitions, events, client, close, feed.counters, on_tick)
 
 
 async def connect_binance(live: LiveSettings, mode: Mode) -> Connection:
@@ -212,28 +231,13 @@ async def connect_binance(live: LiveSettings, mode: Mode) -> Connection:
         client = BinanceOrderClient(execution)
     feed.start()
 
-    async def merged():
-        queue: asyncio.Queue = asyncio.Queue()
-
-        async def pump(source):
-            async for item in source:
-                await queue.put(item)
-
-        sources = [feed] + ([poll_fills(execution)] if execution is not None else [])
-        pumps = [asyncio.create_task(pump(source)) for source in sources]
-        try:
-            while True:
-                yield await queue.get()
-        finally:
-            for task in pumps:
-                task.cancel()
-
     async def close():
         await feed.close()
         if execution is not None:
             await execution.close()
 
-    return Connection(definitions, merged(), client, close, feed.counters)
+    fills = [poll_fills(execution)] if execution is not None else []
+    return Connection(definitions, merge(feed, *fills), client, close, feed.counters)
 
 
 async def connect_betfair(live: LiveSettings, mode: Mode) -> Connection:

@@ -18,7 +18,7 @@ from pythia.store import Journal
 from pythia.strategy.base import Strategy
 from pythia.strategy.registry import register
 from pythia.venues.kalshi import signing
-from pythia.venues.kalshi.emulator import KalshiEmulator
+from pythia.venues.kalshi.emulator import Faults, KalshiEmulator
 
 TICKER = "KXELONMARS-99"
 YES = f"kalshi:{TICKER}:yes"
@@ -69,10 +69,16 @@ def kalshi_env(monkeypatch, rsa_key):
     monkeypatch.delenv("PYTHIA_KALSHI_PRIVATE_KEY_PATH", raising=False)
 
 
-def run_against_emulator(catalog, rsa_key, mode, journal_url, start_mode="normal", seconds=2.0):
+def run_against_emulator(
+    catalog, rsa_key, mode, journal_url, start_mode="normal", seconds=2.0, faults=None
+):
     async def main():
         emulator = KalshiEmulator(
-            Catalog(catalog), public_key=rsa_key.public_key(), key_id="test-key", speed=0
+            Catalog(catalog),
+            public_key=rsa_key.public_key(),
+            key_id="test-key",
+            speed=0,
+            faults=faults,
         )
         await emulator.start()
         try:
@@ -146,3 +152,30 @@ def test_live_preflight_refuses_without_confirmation_or_limits(kalshi_catalog, r
     no_limits = settings.model_copy(update={"risk": type(settings.risk)()})
     with pytest.raises(ConfigError, match="risk limits"):
         preflight(no_limits, "live", confirmed=True)
+
+
+@pytest.mark.parametrize(
+    "fault",
+    [
+        "http_5xx_every=3",
+        "http_429_every=3",
+        "lose_response_every=1",
+        "drop_connection_every=3",
+        "delay_ms=30",
+        "reorder=1",
+        "skip_seq=5",
+    ],
+)
+def test_live_under_each_fault_no_order_twice_and_no_fill_lost(
+    kalshi_catalog, rsa_key, kalshi_env, tmp_path, fault
+):
+    url = f"sqlite:///{tmp_path / 'live.db'}"
+    run, emulator = run_against_emulator(
+        kalshi_catalog, rsa_key, "live", url, seconds=3.0, faults=Faults.parse([fault])
+    )
+    record = emulator.trade_record
+    assert record, fault
+    ours = sorted((f.trade_id, f.size) for f in run.kernel.fills)
+    assert ours == sorted((f.trade_id, f.size) for f in record), fault
+    client_ids = list(emulator.exchange.by_client_id)
+    assert len(emulator.exchange.orders) == len(set(client_ids)) == 1, fault
