@@ -249,7 +249,8 @@ async def connect_betfair(live: LiveSettings, mode: Mode) -> Connection:
     from pythia.venues.betfair.feed import BetfairFeed
 
     credentials = load_credentials()
-    client = await asyncio.to_thread(login, credentials, live.rest_url)
+    session = await asyncio.to_thread(login, credentials, live.rest_url)
+    client = session
     execution = BetfairExecution(client)
     definitions = await execution.definitions(live.markets)
     catalogues = {c.marketId: c for c in await execution.catalogue(live.markets)}
@@ -262,8 +263,30 @@ async def connect_betfair(live: LiveSettings, mode: Mode) -> Connection:
         ref_lookup=execution.client_id_of,
     )
     feed.start()
+    keeper = asyncio.create_task(keep_session_alive(session))
+
+    async def close():
+        keeper.cancel()
+        await asyncio.gather(keeper, return_exceptions=True)
+        await feed.close()
+
     client = execution if mode == "live" else None
-    return Connection(definitions, feed, client, feed.close, feed.counters)
+    return Connection(definitions, feed, client, close, feed.counters)
+
+
+BETFAIR_KEEP_ALIVE_S = 4 * 3600
+"""Betfair sessions expire after hours without use; renew well before that."""
+
+
+async def keep_session_alive(client, interval_s: float = BETFAIR_KEEP_ALIVE_S) -> None:
+    """Renew a betfairlightweight session every ``interval_s`` (a failure is retried at the
+    next interval; the stream reports an expired session itself)."""
+    while True:
+        await asyncio.sleep(interval_s)
+        try:
+            await asyncio.to_thread(client.keep_alive)
+        except Exception:  # noqa: BLE001 - the next renewal tries again
+            continue
 
 
 CONNECTORS = {

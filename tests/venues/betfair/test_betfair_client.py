@@ -321,3 +321,22 @@ def test_connect_betfair_gives_the_live_service_definitions_feed_and_order_clien
             await connection.close()
 
     run(scenario)
+
+
+def test_the_live_connector_renews_the_betfair_session(monkeypatch):
+    from pythia.service.live import keep_session_alive
+    from pythia.venues.betfair.execution import login
+
+    async def scenario(h: Harness) -> None:
+        client = await asyncio.to_thread(login, CREDENTIALS, h.emulator.rest_url)
+        answers = []
+        renew = client.keep_alive
+        client.keep_alive = lambda: answers.append(renew())  # the real call, counted
+        keeper = asyncio.create_task(keep_session_alive(client, interval_s=0.05))
+        await asyncio.sleep(0.3)
+        keeper.cancel()
+        await asyncio.gather(keeper, return_exceptions=True)
+        assert len(answers) >= 2
+        assert all(answer.status == "SUCCESS" for answer in answers)  # the emulator renewed
+
+    run(scenario)
