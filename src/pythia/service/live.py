@@ -53,7 +53,12 @@ class LiveSettings(BaseModel):
     venue: str
     rest_url: str
     ws_url: str
-    markets: list[str] = Field(min_length=1)
+    markets: list[str] = Field(default_factory=list)
+    events: list[str] = Field(default_factory=list)
+    """Polymarket negRisk events to trade as groups (all their markets), read from Gamma."""
+    gamma_url: str | None = None
+    """Polymarket's Gamma API base (default https://gamma-api.polymarket.com; the emulator
+    serves it under ``<rest_url>/gamma``)."""
     start_mode: Literal["paused", "normal"] = "paused"
     """Live runs: the mode at start (paper runs always start normal)."""
     i_understand_this_trades_real_money: bool = False
@@ -172,7 +177,7 @@ async def connect_polymarket(live: LiveSettings, mode: Mode) -> Connection:
     from pythia.venues.polymarket.user_channel import UserChannel
 
     credentials = load_credentials()
-    definitions: list = []
+    definitions: list = await gamma_definitions(live) if live.events else []
     async with aiohttp.ClientSession() as session:
         for condition_id in live.markets:
             async with session.get(f"{live.rest_url.rstrip('/')}/markets/{condition_id}") as answer:
@@ -211,6 +216,30 @@ async def connect_polymarket(live: LiveSettings, mode: Mode) -> Connection:
     on_tick = client.execution.on_tick_size_change if client is not None else None
     events = merge(feed.events(), *reports)
     return Connection(definitions, events, client, close, feed.counters, on_tick)
+
+
+async def gamma_definitions(live: LiveSettings) -> list:
+    """Tokens and NEG_RISK groups of the ``events`` (Gamma ``/events/{id}``)."""
+    import aiohttp
+    import msgspec
+
+    from pythia.venues.polymarket import wire
+    from pythia.venues.polymarket.markets import parse_gamma_event
+
+    base = (live.gamma_url or "https://gamma-api.polymarket.com").rstrip("/")
+    definitions: list = []
+    async with aiohttp.ClientSession() as session:
+        for event_id in live.events:
+            async with session.get(f"{base}/events/{event_id}") as answer:
+                if answer.status != 200:
+                    raise ConfigError(f"Polymarket event {event_id}: HTTP {answer.status}")
+                event = msgspec.json.decode(await answer.read(), type=wire.GammaEvent)
+            markets, group = parse_gamma_event(event)
+            for market in markets:
+                definitions.extend([*market.tokens, market.group])
+            if group is not None:
+                definitions.append(group)
+    return definitions
 
 
 async def connect_binance(live: LiveSettings, mode: Mode) -> Connection:
@@ -315,6 +344,8 @@ def preflight(settings, mode: Mode, confirmed: bool) -> None:
         raise ConfigError("a paper or live run on a venue feed needs a [live] section")
     if live.venue not in CONNECTORS:
         raise ConfigError(f"[live] venue {live.venue!r}: use one of {', '.join(CONNECTORS)}")
+    if not live.markets and not live.events:
+        raise ConfigError("[live] names nothing to trade: give markets (or Polymarket events)")
     if mode == "live":
         if not (confirmed or live.i_understand_this_trades_real_money):
             raise ConfigError(

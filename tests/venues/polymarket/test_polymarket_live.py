@@ -166,3 +166,46 @@ def test_under_each_fault_nothing_is_duplicated_and_no_fill_is_lost(
     assert len(owners) == len(set(owners)), "an order reached the venue twice"
     sent = [o for o in live.kernel.orders.orders() if o.request.strategy_id == "arbitrage"]
     assert len(orders) <= len(sent)
+
+
+def test_a_negrisk_group_read_from_gamma_is_traded_live_as_a_basket(wallet_env, tmp_path):
+    """SYNTHETIC negRisk stream (`pythia data synth --kind stream`) replayed by the emulator
+    at 20x: the group comes from the emulator's Gamma endpoint, the planted group_yes window
+    is traded live, and the fills equal the emulator's record."""
+    from pythia.data.synth_stream import write_stream
+
+    write_stream(tmp_path / "synth", groups=2, outcomes=(3, 4), seed=2, updates=300)
+    truth = json.loads((tmp_path / "synth" / "truth.json").read_text())
+    planted = truth["opportunities"][0]["group"]
+    catalog = tmp_path / "catalog"
+    write_catalog(
+        read_capture("polymarket", [tmp_path / "synth" / "stream.jsonl"]), catalog, "polymarket"
+    )
+
+    async def main():
+        emulator = PolymarketEmulator(Catalog(catalog), speed=20)
+        await emulator.start()
+        try:
+            settings = settings_for(emulator)
+            live_settings = settings.live.model_copy(
+                update={"markets": [], "events": [planted], "gamma_url": f"{emulator.url}/gamma"}
+            )
+            settings = settings.model_copy(update={"live": live_settings})
+            live = await start_live(settings, "live", f"sqlite:///{tmp_path / 'live.db'}")
+            emulator.start_replay()
+            asyncio.get_running_loop().call_later(5.0, live.runner.stop)
+            await live.runner.run()
+            await live.connection.close()
+            live.journal.close()
+            return live, emulator
+        finally:
+            await emulator.stop()
+
+    live, emulator = asyncio.run(main())
+    report = live.kernel.strategies[0].report()
+    kinds = {row["kind"] for row in report["executions"]}
+    assert kinds == {"group_yes"}
+    assert report["executions"][0]["group"] == f"polymarket:{planted}"
+    record = [fill for _, fill in emulator.exchange.fills]
+    assert record
+    assert sorted(f.trade_id for f in live.kernel.fills) == sorted(f.trade_id for f in record)

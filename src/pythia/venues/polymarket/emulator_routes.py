@@ -11,6 +11,7 @@ from aiohttp import web
 
 from pythia.venues.polymarket import encode, signing
 from pythia.venues.polymarket.emulator_exchange import Market
+from pythia.venues.polymarket.parse import VENUE
 
 if TYPE_CHECKING:
     from pythia.venues.polymarket.emulator import PolymarketEmulator
@@ -63,6 +64,48 @@ def add_routes(app: web.Application, emulator: PolymarketEmulator) -> None:
             "accepting_orders": True,
             "enable_order_book": True,
         }
+
+    def event_json(event_id: str) -> dict | None:
+        """A Gamma event for a negRisk group, by its negRisk market id (the dataset keeps
+        groups by that id, not Gamma's own event ids): what the live connector reads to
+        build the group's definitions."""
+        group = f"{VENUE}:{event_id}"
+        yes_tokens = [m.token for m in exchange.markets.values() if m.token.group_id == group]
+        if not yes_tokens:
+            return None
+        markets = []
+        for yes in yes_tokens:
+            no_id = (yes.complement_id or "").partition(":")[2]
+            markets.append(
+                {
+                    "conditionId": yes.market_id,
+                    "question": yes.symbol,
+                    "groupItemTitle": yes.symbol,
+                    "clobTokenIds": json.dumps([yes.id.partition(":")[2], no_id]),
+                    "outcomes": json.dumps(["Yes", "No"]),
+                    "orderPriceMinTickSize": _decimal_number(yes.tick, 4),
+                    "orderMinSize": _decimal_number(yes.min_size, 6),
+                    "negRisk": True,
+                    "negRiskMarketID": event_id,
+                    "active": True,
+                    "closed": False,
+                    "acceptingOrders": True,
+                    "enableOrderBook": True,
+                }
+            )
+        return {
+            "id": event_id,
+            "title": f"negRisk event {event_id}",
+            "negRisk": True,
+            "enableNegRisk": True,
+            "negRiskAugmented": False,
+            "negRiskMarketID": event_id,
+            "markets": markets,
+        }
+
+    async def gamma_event(request: web.Request) -> web.Response:
+        found = event_json(request.match_info["event_id"])
+        return web.json_response(found) if found else _error("event not found", 404)
 
     async def ok(_: web.Request) -> web.Response:
         return web.json_response("OK")
@@ -254,6 +297,7 @@ def add_routes(app: web.Application, emulator: PolymarketEmulator) -> None:
 
     app.router.add_get("/", ok)
     app.router.add_get("/ok", ok)
+    app.router.add_get("/gamma/events/{event_id}", gamma_event)
     app.router.add_get("/time", server_time)
     app.router.add_get("/version", version)
     app.router.add_get("/book", book)
