@@ -76,6 +76,8 @@ class Connection:
     on_tick_size: object = None
     """Called with each ``TickSizeChange`` before the kernel sees it (the order client
     signs prices on the new grid from then on)."""
+    read_balance: object = None
+    """``async () -> int``: the account's cash in micro-units (live pre-flight)."""
 
 
 async def connect_kalshi(live: LiveSettings, mode: Mode) -> Connection:
@@ -99,7 +101,10 @@ async def connect_kalshi(live: LiveSettings, mode: Mode) -> Connection:
     client = KalshiOrderClient(execution) if mode == "live" else None
     # fills made while the WebSocket was down are not sent again: catch up over REST
     fills = [poll_fills(execution.fills)] if mode == "live" else []
-    return Connection(definitions, merge(feed, *fills), client, close, feed.counters)
+    events = merge(feed, *fills)
+    return Connection(
+        definitions, events, client, close, feed.counters, read_balance=execution.balance_micros
+    )
 
 
 async def merge(primary: AsyncIterator, *others: AsyncIterator) -> AsyncIterator:
@@ -215,7 +220,12 @@ async def connect_polymarket(live: LiveSettings, mode: Mode) -> Connection:
     reports = [channel.reports()] if channel is not None else []
     on_tick = client.execution.on_tick_size_change if client is not None else None
     events = merge(feed.events(), *reports)
-    return Connection(definitions, events, client, close, feed.counters, on_tick)
+
+    async def read_balance() -> int:
+        return await asyncio.to_thread(client.execution.balance_micros)
+
+    balance = read_balance if client is not None else None
+    return Connection(definitions, events, client, close, feed.counters, on_tick, balance)
 
 
 async def gamma_definitions(live: LiveSettings) -> list:
@@ -300,7 +310,9 @@ async def connect_betfair(live: LiveSettings, mode: Mode) -> Connection:
         await feed.close()
 
     client = execution if mode == "live" else None
-    return Connection(definitions, feed, client, close, feed.counters)
+    return Connection(
+        definitions, feed, client, close, feed.counters, read_balance=execution.funds_micros
+    )
 
 
 BETFAIR_KEEP_ALIVE_S = 4 * 3600
@@ -382,6 +394,15 @@ async def start_live(settings, mode: Mode, journal_url: str) -> LiveRun:
     identity = {**run_identity(anonymous, f"{live.venue}:live"), "mode": mode}
     journal, existing = open_live_journal(url=journal_url, identity=identity)
     connection = await CONNECTORS[live.venue](live, mode)
+    balance = None
+    if mode == "live" and connection.read_balance is not None:
+        try:
+            balance = await connection.read_balance()
+        except Exception as error:  # noqa: BLE001 - any failure stops a live start
+            await connection.close()
+            journal.close()
+            message = f"live pre-flight: the {live.venue} balance is unreadable: {error}"
+            raise ConfigError(message) from None
     balances = settings.balances_micros()
     rebuilt = rebuild(existing, connection.definitions, balances) if existing else None
     portfolio = rebuilt.portfolio if rebuilt else Portfolio(balances)
@@ -433,6 +454,8 @@ async def start_live(settings, mode: Mode, journal_url: str) -> LiveRun:
         from pythia.service.journaled import apply_reconciliation
 
         apply_reconciliation(kernel, check)
+    if balance is not None:
+        kernel.safety.record("preflight", {"venue": live.venue, "balance": balance})
     if (
         mode == "live"
         and live.start_mode == "paused"

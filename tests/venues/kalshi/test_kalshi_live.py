@@ -179,3 +179,30 @@ def test_live_under_each_fault_no_order_twice_and_no_fill_lost(
     assert ours == sorted((f.trade_id, f.size) for f in record), fault
     client_ids = list(emulator.exchange.by_client_id)
     assert len(emulator.exchange.orders) == len(set(client_ids)) == 1, fault
+
+
+def test_live_preflight_reads_the_balance_and_refuses_when_it_cannot(
+    kalshi_catalog, rsa_key, kalshi_env, tmp_path, monkeypatch
+):
+    url = f"sqlite:///{tmp_path / 'live.db'}"
+    run_against_emulator(kalshi_catalog, rsa_key, "live", url, seconds=0.5)
+    with Journal.open(url, readonly=True) as journal:
+        preflight_records = [r.payload for r in journal.records() if r.kind == "preflight"]
+    assert preflight_records and preflight_records[0]["balance"] > 0
+
+    from pythia.service import live as live_service
+
+    real = live_service.CONNECTORS["kalshi"]
+
+    async def broken(live, mode):
+        connection = await real(live, mode)
+
+        async def unreadable():
+            raise ConnectionError("no answer")
+
+        connection.read_balance = unreadable
+        return connection
+
+    monkeypatch.setitem(live_service.CONNECTORS, "kalshi", broken)
+    with pytest.raises(ConfigError, match="balance is unreadable"):
+        run_against_emulator(kalshi_catalog, rsa_key, "live", f"sqlite:///{tmp_path / 'b.db'}")

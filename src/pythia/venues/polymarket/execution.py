@@ -326,6 +326,14 @@ class PolymarketExecution:
         signed = self._signed.get(client_order_id)
         return None if signed is None else self._known(signed, ts_ns)
 
+    def balance_micros(self) -> int:
+        """The collateral balance in micro-USDC (retried on 429 and 5xx like every read)."""
+        from py_clob_client_v2.clob_types import AssetType, BalanceAllowanceParams
+
+        params = BalanceAllowanceParams(asset_type=AssetType.COLLATERAL)
+        answer = self._read(lambda: self.client.get_balance_allowance(params))
+        return int(answer["balance"])
+
     def open_order_ids(self) -> list[str]:
         """Venue ids of the account's open orders (REST ``/data/orders``)."""
         return [str(o["id"]) for o in self._read(self.client.get_open_orders)]
