@@ -13,12 +13,13 @@ DEFAULT_WS = {
     "polymarket": "wss://ws-subscriptions-clob.polymarket.com/ws/market",
     "kalshi": "wss://api.elections.kalshi.com/trade-api/ws/v2",
     "binance": "wss://stream.binance.com:9443",
+    "betfair": "tls://stream-api.betfair.com:443",
 }
-DEFAULT_REST = {"binance": "https://api.binance.com"}
+DEFAULT_REST = {"binance": "https://api.binance.com", "betfair": "https://api.betfair.com"}
 
 
 def record(
-    venue: str = typer.Option(..., "--venue", help="polymarket, kalshi or binance."),
+    venue: str = typer.Option(..., "--venue", help="polymarket, kalshi, binance or betfair."),
     instruments: str = typer.Option(
         ..., "--instruments", help="Comma-separated venue ids: token ids or market tickers."
     ),
@@ -43,10 +44,21 @@ def record(
         fail(ConfigError(f"--venue: use one of {', '.join(DEFAULT_WS)}"))
 
     async def main():
+        from pythia.service.record import record_betfair
+
         stop = asyncio.Event()
         loop = asyncio.get_running_loop()
         for number in (signal.SIGINT, signal.SIGTERM):
             loop.add_signal_handler(number, stop.set)
+        if venue == "betfair":
+            return await record_betfair(
+                rest_url or DEFAULT_REST[venue],
+                ws_url or DEFAULT_WS[venue],
+                ids,
+                out,
+                run_for,
+                stop,
+            )
         return await run_record(
             venue,
             ws_url or DEFAULT_WS[venue],

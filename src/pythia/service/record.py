@@ -16,7 +16,10 @@ Subscriptions (``instruments`` in the venue's own ids):
 - ``binance``: one symbol's combined stream (``depth@100ms``, ``trade``, ``bookTicker``:
   the streams are named in the URL), plus a REST depth snapshot (``lastUpdateId``) written
   as a line after each connect, the starting point of the importer's sync rules. One
-  symbol a run: a snapshot line does not name its symbol.
+  symbol a run: a snapshot line does not name its symbol;
+- ``betfair``: the Exchange Stream (``tcp://host:port`` or ``tls://host:port``) after a
+  betfairlightweight login at ``rest_url``; every CRLF-delimited message is written, and
+  the importer reads the ``mcm`` ones (their time is Betfair's ``pt``).
 """
 
 from __future__ import annotations
@@ -33,7 +36,7 @@ import aiohttp
 
 from pythia.core.errors import ConfigError
 
-RECORDABLE = ("polymarket", "kalshi", "binance")
+RECORDABLE = ("polymarket", "kalshi", "binance", "betfair")
 
 
 @dataclass
@@ -173,3 +176,83 @@ async def _binance_snapshot(session: aiohttp.ClientSession, rest_url: str, symbo
         if answer.status != 200:
             raise aiohttp.ClientError(f"depth snapshot: HTTP {answer.status}")
         return text
+
+
+BETFAIR_FIELDS = ["EX_ALL_OFFERS", "EX_TRADED", "EX_TRADED_VOL", "EX_LTP", "EX_MARKET_DEF"]
+
+
+async def record_betfair(
+    rest_url: str,
+    stream_url: str,
+    markets: list[str],
+    out: Path,
+    run_for_s: float | None = None,
+    stop: asyncio.Event | None = None,
+    seed: int = 0,
+) -> RecordStats:
+    """Record the Betfair Exchange Stream of ``markets`` (see the module doc)."""
+    import ssl
+
+    from pythia.venues.betfair.auth import load_credentials
+    from pythia.venues.betfair.execution import login
+
+    scheme, _, address = stream_url.partition("://")
+    host, _, port = address.rpartition(":")
+    if scheme not in ("tcp", "tls") or not host or not port.isdigit():
+        raise ConfigError(f"betfair stream address {stream_url!r}: use tcp://host:port or tls://")
+    credentials = load_credentials()
+    client = await asyncio.to_thread(login, credentials, rest_url)
+    out.mkdir(parents=True, exist_ok=True)
+    stats = RecordStats()
+    stop = stop or asyncio.Event()
+    if run_for_s is not None:
+        asyncio.get_running_loop().call_later(run_for_s, stop.set)
+    rng = random.Random(seed)
+    delay = 0.5
+    handle = None
+    current: Path | None = None
+    requests = [
+        {"op": "authentication", "id": 1, "appKey": credentials.app_key,
+         "session": client.session_token},
+        {"op": "marketSubscription", "id": 2, "marketFilter": {"marketIds": markets},
+         "marketDataFilter": {"fields": BETFAIR_FIELDS}},
+    ]  # fmt: skip
+    try:
+        while not stop.is_set():
+            writer = None
+            try:
+                context = ssl.create_default_context() if scheme == "tls" else None
+                reader, writer = await asyncio.open_connection(host, int(port), ssl=context)
+                for request in requests:
+                    writer.write((json.dumps(request) + "\r\n").encode())
+                await writer.drain()
+                delay = 0.5
+                while not stop.is_set():
+                    read = asyncio.ensure_future(reader.readline())
+                    stopped = asyncio.ensure_future(stop.wait())
+                    done, _ = await asyncio.wait(
+                        {read, stopped}, return_when=asyncio.FIRST_COMPLETED
+                    )
+                    stopped.cancel()
+                    if read not in done:
+                        read.cancel()
+                        break
+                    line = read.result()
+                    if not line:
+                        break  # the venue closed the connection: reconnect
+                    text = line.decode("utf-8", "replace").rstrip("\r\n")
+                    handle, current = write_line(out, "betfair", text, handle, current, stats)
+            except (OSError, TimeoutError):
+                pass
+            finally:
+                if writer is not None:
+                    writer.close()
+            if stop.is_set():
+                break
+            stats.reconnects += 1
+            await asyncio.sleep(delay * (0.5 + rng.random()))
+            delay = min(delay * 2, 30.0)
+    finally:
+        if handle is not None:
+            handle.close()
+    return stats

@@ -81,6 +81,9 @@ class BetfairCaptureSource(CaptureSource):
 
     # ---- stream ---------------------------------------------------------------------------
     def parse_line(self, line: str) -> list[MarketEvent]:
+        head, sep, rest = line.partition(" ")
+        if sep and head.isdigit():
+            line = rest  # `pythia record` lines: "<receive ns> <message>"; time comes from pt
         events = self.parser.parse(line)
         for event in events:
             if isinstance(event, InstrumentDefinition):
