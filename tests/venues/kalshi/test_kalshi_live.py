@@ -164,6 +164,7 @@ def test_live_preflight_refuses_without_confirmation_or_limits(kalshi_catalog, r
         "delay_ms=30",
         "reorder=1",
         "skip_seq=5",
+        "malformed_every=5",
     ],
 )
 def test_live_under_each_fault_no_order_twice_and_no_fill_lost(
@@ -206,3 +207,15 @@ def test_live_preflight_reads_the_balance_and_refuses_when_it_cannot(
     monkeypatch.setitem(live_service.CONNECTORS, "kalshi", broken)
     with pytest.raises(ConfigError, match="balance is unreadable"):
         run_against_emulator(kalshi_catalog, rsa_key, "live", f"sqlite:///{tmp_path / 'b.db'}")
+
+
+def test_live_with_orders_rejected_by_the_venue_books_nothing(
+    kalshi_catalog, rsa_key, kalshi_env, tmp_path
+):
+    url = f"sqlite:///{tmp_path / 'live.db'}"
+    run, emulator = run_against_emulator(
+        kalshi_catalog, rsa_key, "live", url, faults=Faults.parse(["reject_orders=1"])
+    )
+    assert emulator.trade_record == [] and run.kernel.fills == []
+    rejected = [o for o in run.kernel.orders.orders() if o.state.value == "rejected"]
+    assert len(rejected) == 1 and not run.kernel.orders.open_orders()

@@ -149,6 +149,8 @@ def test_arbitrage_paper_fills_on_the_live_books_and_sends_nothing(
         "drop_connection_every=2",
         "delay_ms=30",
         "reorder=1",
+        "skip=1",
+        "reject_orders=1",
     ],
 )
 def test_under_each_fault_nothing_is_duplicated_and_no_fill_is_lost(
