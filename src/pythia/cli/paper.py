@@ -89,12 +89,14 @@ def control(
         typer.echo(f"{command} requested (request {request.id}); the run applies it next")
 
 
-def live_run(settings, mode: str, journal: str, run_for: float | None) -> dict:
+def live_run(
+    settings, mode: str, journal: str, run_for: float | None, confirmed: bool = False
+) -> dict:
     import asyncio
 
     from pythia.service.live import preflight, run_live
 
-    preflight(settings, mode, confirmed=False)
+    preflight(settings, mode, confirmed=confirmed)
     return asyncio.run(run_live(settings, mode, journal, run_for))
 
 
@@ -119,6 +121,6 @@ def live(
     try:
         settings = load_settings(Path(config))
         preflight(settings, "live", confirm)
-        print_json(live_run(settings, "live", journal, run_for))
+        print_json(live_run(settings, "live", journal, run_for, confirmed=confirm))
     except (ConfigError, DataError, PythiaError) as error:
         fail(error)

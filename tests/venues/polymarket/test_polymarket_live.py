@@ -211,3 +211,53 @@ def test_a_negrisk_group_read_from_gamma_is_traded_live_as_a_basket(wallet_env, 
     record = [fill for _, fill in emulator.exchange.fills]
     assert record
     assert sorted(f.trade_id for f in live.kernel.fills) == sorted(f.trade_id for f in record)
+
+
+def test_paper_and_live_commands_run_a_config_against_the_emulator(
+    arb_catalog, wallet_env, tmp_path, kit
+):
+    from typer.testing import CliRunner
+
+    from pythia.cli.main import app
+
+    server = kit.Running(PolymarketEmulator(Catalog(arb_catalog), speed=0))
+    try:
+        server.call(server.emulator.play())
+        config = tmp_path / "run.toml"
+        config.write_text(
+            f"""
+seed = 3
+[strategy]
+name = "arbitrage"
+params = {{ min_profit = "0.01", max_capital = "45" }}
+[account.balances]
+USDC = "1000"
+[risk]
+max_order_size = "1000"
+[live]
+venue = "polymarket"
+rest_url = "{server.emulator.url}"
+ws_url = "{server.emulator.ws_url}"
+markets = ["{CONDITION}"]
+start_mode = "normal"
+"""
+        )
+        runner = CliRunner()
+        paper = runner.invoke(
+            app,
+            ["paper", "--config", str(config), "--journal", f"sqlite:///{tmp_path / 'p.db'}",
+             "--run-for", "2"],
+        )  # fmt: skip
+        assert paper.exit_code == 0, paper.output
+        assert json.loads(paper.output)["fills"] == 2
+        refused = runner.invoke(app, ["live", "--config", str(config), "--run-for", "1"])
+        assert refused.exit_code == 1 and "real money" in refused.output
+        live = runner.invoke(
+            app,
+            ["live", "--config", str(config), "--journal", f"sqlite:///{tmp_path / 'l.db'}",
+             "--i-understand-this-trades-real-money", "--run-for", "2"],
+        )  # fmt: skip
+        assert live.exit_code == 0, live.output
+        assert json.loads(live.output)["fills"] == len(server.emulator.exchange.fills) > 0
+    finally:
+        server.stop()
