@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import asyncio
 import random
+import time
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from typing import Literal
@@ -42,6 +43,7 @@ from pythia.sim.venue import SimulatedVenue
 from pythia.store import Journal
 from pythia.strategy.registry import create_strategy
 from pythia.venues import profile_for
+from pythia.venues.feeds import FeedStatus
 
 Mode = Literal["paper", "live"]
 
@@ -194,7 +196,17 @@ async def connect_polymarket(live: LiveSettings, mode: Mode) -> Connection:
             definitions.extend([*market.tokens, market.group])
     token_ids = [d.id.partition(":")[2] for d in definitions if hasattr(d, "complement_id")]
     base = live.ws_url.rstrip("/")
-    feed = MarketFeed(f"{base}/market", token_ids)
+    statuses: asyncio.Queue = asyncio.Queue()
+
+    def on_sync(instrument_id: str, synced: bool) -> None:
+        reason = "snapshot" if synced else "unsynced"
+        statuses.put_nowait(FeedStatus(instrument_id, synced, reason, time.time_ns()))
+
+    async def sync_changes():
+        while True:
+            yield await statuses.get()
+
+    feed = MarketFeed(f"{base}/market", token_ids, on_sync=on_sync)
     tasks = [asyncio.create_task(feed.run())]
     client = channel = None
     if mode == "live":
@@ -219,7 +231,7 @@ async def connect_polymarket(live: LiveSettings, mode: Mode) -> Connection:
 
     reports = [channel.reports()] if channel is not None else []
     on_tick = client.execution.on_tick_size_change if client is not None else None
-    events = merge(feed.events(), *reports)
+    events = merge(feed.events(), sync_changes(), *reports)
 
     async def read_balance() -> int:
         return await asyncio.to_thread(client.execution.balance_micros)
@@ -492,10 +504,16 @@ async def market_events(
 
 
 def instrument_ids_of(kernel: Kernel, market: str) -> list[str]:
+    """The instruments a feed status is about: ``market`` is an instrument id, a market id,
+    or the venue id inside an instrument id (``kalshi:<ticker>:yes``, ``binance:<symbol>``)."""
+    if not market:
+        return []
     return [
         instrument_id
         for instrument_id, definition in kernel.instruments.items()
-        if getattr(definition, "market_id", None) == market or market in instrument_id
+        if instrument_id == market
+        or getattr(definition, "market_id", None) == market
+        or instrument_id.split(":")[1:2] == [market]
     ]
 
 
