@@ -35,6 +35,7 @@ from urllib.parse import urlsplit
 import aiohttp
 
 from pythia.core.errors import ConfigError
+from pythia.venues.backoff import Backoff
 
 RECORDABLE = ("polymarket", "kalshi", "binance", "betfair")
 
@@ -83,6 +84,68 @@ def binance_stream_url(ws_base: str, symbol: str) -> str:
     return f"{ws_base.rstrip('/')}/stream?streams={streams}"
 
 
+class _Recorder:
+    """Files, counters, the stop signal and the reconnect loop every venue shares."""
+
+    def __init__(self, venue: str, out: Path, run_for_s, stop, seed: int) -> None:
+        out.mkdir(parents=True, exist_ok=True)
+        self.venue, self.out = venue, out
+        self.stats = RecordStats()
+        self.stop = stop or asyncio.Event()
+        if run_for_s is not None:
+            asyncio.get_running_loop().call_later(run_for_s, self.stop.set)
+        self.rng = random.Random(seed)
+        self.backoff = Backoff(base_s=0.5, max_s=30.0)
+        self._handle = None
+        self._current: Path | None = None
+
+    def write(self, text: str) -> None:
+        """Append ``<now ns> <text>`` to this hour's file (opening it when the hour turns)."""
+        now = time.time_ns()
+        path = hour_file(self.out, self.venue, now)
+        if path != self._current:
+            if self._handle is not None:
+                self._handle.close()
+            self._handle = path.open("a", encoding="utf-8")
+            self._current = path
+            self.stats.files.append(str(path))
+        self._handle.write(f"{now} {text}\n")
+        self._handle.flush()
+        self.stats.frames += 1
+
+    async def next(self, awaitable):
+        """The awaitable's result, or None once recording is told to stop."""
+        item = asyncio.ensure_future(awaitable)
+        stopped = asyncio.ensure_future(self.stop.wait())
+        done, _ = await asyncio.wait({item, stopped}, return_when=asyncio.FIRST_COMPLETED)
+        stopped.cancel()
+        if item not in done:
+            item.cancel()
+            return None
+        return item.result()
+
+    async def run(self, connection, errors: tuple[type[BaseException], ...]) -> RecordStats:
+        """Run ``await connection()`` (one connection's worth of recording) until stopped,
+        reconnecting with backoff and jitter when it ends or fails with ``errors``."""
+        attempt = 0
+        try:
+            while not self.stop.is_set():
+                try:
+                    if await connection():
+                        attempt = 0  # it got data: the next drop starts the backoff over
+                except errors:
+                    pass
+                if self.stop.is_set():
+                    break
+                self.stats.reconnects += 1
+                await asyncio.sleep(self.backoff.delay_s(attempt, self.rng))
+                attempt += 1
+        finally:
+            if self._handle is not None:
+                self._handle.close()
+        return self.stats
+
+
 async def record(
     venue: str,
     ws_url: str,
@@ -100,73 +163,26 @@ async def record(
         if not rest_url:
             raise ConfigError("binance: recording needs the REST URL for depth snapshots")
         ws_url = binance_stream_url(ws_url, instruments[0])
-    out.mkdir(parents=True, exist_ok=True)
-    stats = RecordStats()
-    stop = stop or asyncio.Event()
-    if run_for_s is not None:
-        asyncio.get_running_loop().call_later(run_for_s, stop.set)
-    rng = random.Random(seed)
-    delay = 0.5
-    handle = None
-    current: Path | None = None
-    try:
-        async with aiohttp.ClientSession() as session:
-            while not stop.is_set():
-                try:
-                    if venue == "kalshi":
-                        headers = _kalshi_headers(ws_url)
-                    async with session.ws_connect(ws_url, headers=headers, heartbeat=10) as ws:
-                        if message is not None:
-                            await ws.send_str(json.dumps(message))
-                        if venue == "binance":
-                            snapshot = await _binance_snapshot(session, rest_url, instruments[0])
-                            handle, current = write_line(
-                                out, venue, snapshot, handle, current, stats
-                            )
-                        delay = 0.5
-                        while not stop.is_set():
-                            receive = asyncio.ensure_future(ws.receive())
-                            stopped = asyncio.ensure_future(stop.wait())
-                            done, _ = await asyncio.wait(
-                                {receive, stopped}, return_when=asyncio.FIRST_COMPLETED
-                            )
-                            stopped.cancel()
-                            if receive not in done:
-                                receive.cancel()
-                                break
-                            frame = receive.result()
-                            if frame.type is not aiohttp.WSMsgType.TEXT:
-                                break  # closed or an error: reconnect
-                            handle, current = write_line(
-                                out, venue, frame.data, handle, current, stats
-                            )
-                except (TimeoutError, aiohttp.ClientError, OSError):
-                    pass
-                if stop.is_set():
-                    break
-                stats.reconnects += 1
-                await asyncio.sleep(delay * (0.5 + rng.random()))
-                delay = min(delay * 2, 30.0)
-    finally:
-        if handle is not None:
-            handle.close()
-    return stats
+    recorder = _Recorder(venue, out, run_for_s, stop, seed)
 
+    async with aiohttp.ClientSession() as session:
 
-def write_line(out: Path, venue: str, text: str, handle, current: Path | None, stats: RecordStats):
-    """Append ``<now ns> <text>`` to this hour's file (opening it when the hour turns)."""
-    now = time.time_ns()
-    path = hour_file(out, venue, now)
-    if path != current:
-        if handle is not None:
-            handle.close()
-        handle = path.open("a", encoding="utf-8")
-        current = path
-        stats.files.append(str(path))
-    handle.write(f"{now} {text}\n")
-    handle.flush()
-    stats.frames += 1
-    return handle, current
+        async def connection() -> bool:
+            wanted = _kalshi_headers(ws_url) if venue == "kalshi" else headers
+            async with session.ws_connect(ws_url, headers=wanted, heartbeat=10) as ws:
+                if message is not None:
+                    await ws.send_str(json.dumps(message))
+                if venue == "binance":
+                    recorder.write(await _binance_snapshot(session, rest_url, instruments[0]))
+                got = False
+                while (frame := await recorder.next(ws.receive())) is not None:
+                    if frame.type is not aiohttp.WSMsgType.TEXT:
+                        break  # closed or an error: reconnect
+                    recorder.write(frame.data)
+                    got = True
+                return got
+
+        return await recorder.run(connection, (TimeoutError, aiohttp.ClientError, OSError))
 
 
 async def _binance_snapshot(session: aiohttp.ClientSession, rest_url: str, symbol: str) -> str:
@@ -202,57 +218,29 @@ async def record_betfair(
         raise ConfigError(f"betfair stream address {stream_url!r}: use tcp://host:port or tls://")
     credentials = load_credentials()
     client = await asyncio.to_thread(login, credentials, rest_url)
-    out.mkdir(parents=True, exist_ok=True)
-    stats = RecordStats()
-    stop = stop or asyncio.Event()
-    if run_for_s is not None:
-        asyncio.get_running_loop().call_later(run_for_s, stop.set)
-    rng = random.Random(seed)
-    delay = 0.5
-    handle = None
-    current: Path | None = None
+    recorder = _Recorder("betfair", out, run_for_s, stop, seed)
     requests = [
         {"op": "authentication", "id": 1, "appKey": credentials.app_key,
          "session": client.session_token},
         {"op": "marketSubscription", "id": 2, "marketFilter": {"marketIds": markets},
          "marketDataFilter": {"fields": BETFAIR_FIELDS}},
     ]  # fmt: skip
-    try:
-        while not stop.is_set():
-            writer = None
-            try:
-                context = ssl.create_default_context() if scheme == "tls" else None
-                reader, writer = await asyncio.open_connection(host, int(port), ssl=context)
-                for request in requests:
-                    writer.write((json.dumps(request) + "\r\n").encode())
-                await writer.drain()
-                delay = 0.5
-                while not stop.is_set():
-                    read = asyncio.ensure_future(reader.readline())
-                    stopped = asyncio.ensure_future(stop.wait())
-                    done, _ = await asyncio.wait(
-                        {read, stopped}, return_when=asyncio.FIRST_COMPLETED
-                    )
-                    stopped.cancel()
-                    if read not in done:
-                        read.cancel()
-                        break
-                    line = read.result()
-                    if not line:
-                        break  # the venue closed the connection: reconnect
-                    text = line.decode("utf-8", "replace").rstrip("\r\n")
-                    handle, current = write_line(out, "betfair", text, handle, current, stats)
-            except (OSError, TimeoutError):
-                pass
-            finally:
-                if writer is not None:
-                    writer.close()
-            if stop.is_set():
-                break
-            stats.reconnects += 1
-            await asyncio.sleep(delay * (0.5 + rng.random()))
-            delay = min(delay * 2, 30.0)
-    finally:
-        if handle is not None:
-            handle.close()
-    return stats
+
+    async def connection() -> bool:
+        context = ssl.create_default_context() if scheme == "tls" else None
+        reader, writer = await asyncio.open_connection(host, int(port), ssl=context)
+        try:
+            for request in requests:
+                writer.write((json.dumps(request) + "\r\n").encode())
+            await writer.drain()
+            got = False
+            while (line := await recorder.next(reader.readline())) is not None:
+                if not line:
+                    break  # the venue closed the connection: reconnect
+                recorder.write(line.decode("utf-8", "replace").rstrip("\r\n"))
+                got = True
+            return got
+        finally:
+            writer.close()
+
+    return await recorder.run(connection, (OSError, TimeoutError))
