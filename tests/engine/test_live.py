@@ -3,35 +3,18 @@
 from __future__ import annotations
 
 import asyncio
-import random
 import time
 
+from enginekit import SHARE, TOKEN, sim_kernel
 from pythia.engine.gateway import LiveGateway
 from pythia.engine.kernel import Kernel, VenueSlot
 from pythia.engine.live import LiveRunner, WallClock
 from pythia.model.enums import Side
 from pythia.model.events import BookSnapshot
 from pythia.model.execution import FillReport, Liquidity, OrderStatus, OrderUpdate
-from pythia.model.instruments import InstrumentKind, OutcomeToken, PriceSpace, probability_scheme
 from pythia.portfolio import Portfolio
-from pythia.sim.venue import SimulatedVenue
 from pythia.strategy.base import Strategy
 from pythia.venues import profile_for
-
-SHARE = 1_000_000
-TOKEN = OutcomeToken(
-    id="pm:yes",
-    venue="polymarket",
-    symbol="yes",
-    kind=InstrumentKind.OUTCOME_TOKEN,
-    price_decimals=4,
-    size_decimals=6,
-    ticks=probability_scheme(100, 4),
-    min_size=SHARE,
-    quote_currency="USDC",
-    price_space=PriceSpace.PROBABILITY,
-    bounded=True,
-)
 
 
 class Buyer(Strategy):
@@ -63,25 +46,7 @@ class Buyer(Strategy):
 
 
 def live_kernel(strategy):
-    profile = profile_for(
-        "polymarket",
-        latency={
-            "feed": {"model": "constant", "ms": 0},
-            "order_entry": {"model": "constant", "ms": 5},
-            "response": {"model": "constant", "ms": 5},
-        },
-    )
-    portfolio = Portfolio({"USDC": 1000 * SHARE})
-    venue = SimulatedVenue(profile, portfolio, random.Random(1))
-    kernel = Kernel(
-        {"polymarket": VenueSlot(venue, profile.latency)},
-        portfolio,
-        Portfolio({"USDC": 1000 * SHARE}),
-        [strategy],
-        clock=WallClock(),
-    )
-    kernel.add_definition(TOKEN)
-    return kernel
+    return sim_kernel(strategy, clock=WallClock())
 
 
 async def feed(count: int, gap_s: float):

@@ -3,43 +3,22 @@ simulated venue (Polymarket-like token, 5 ms order entry and response latency)."
 
 from __future__ import annotations
 
-import random
 from dataclasses import dataclass
 
+from enginekit import SHARE, TOKEN, USDC, sim_kernel
 from pythia.engine.journaling import EngineJournal
-from pythia.engine.kernel import Kernel, VenueSlot
 from pythia.engine.recovery import reconcile
 from pythia.model.enums import Side
 from pythia.model.events import BookSnapshot
-from pythia.model.instruments import InstrumentKind, OutcomeToken, PriceSpace, probability_scheme
 from pythia.model.orders import TimeInForce
-from pythia.portfolio import Portfolio
 from pythia.risk.breakers import RejectionBurst
 from pythia.risk.control import ControlMode, ControlSource
 from pythia.risk.limits import DrawdownGuard
 from pythia.risk.rules import ControlModeRule, MaxOrderSize, RiskEngine
 from pythia.sim.venue import SimulatedVenue
 from pythia.strategy.base import Strategy
-from pythia.venues import profile_for
 
 MS = 1_000_000
-SHARE = 1_000_000
-USDC = 1_000_000
-TOKEN = OutcomeToken(
-    id="pm:yes",
-    venue="polymarket",
-    symbol="yes",
-    kind=InstrumentKind.OUTCOME_TOKEN,
-    price_decimals=4,
-    size_decimals=6,
-    ticks=probability_scheme(100, 4),
-    min_size=SHARE,
-    quote_currency="USDC",
-    price_space=PriceSpace.PROBABILITY,
-    bounded=True,
-    market_id="m",
-    outcome="Yes",
-)
 
 
 @dataclass
@@ -102,29 +81,10 @@ def book(ts_ms: int, bid=4000, ask=4200):
 
 
 def kernel_for(strategy, risk=None, journal=None, breakers=(), guards=()):
-    profile = profile_for(
-        "polymarket",
-        latency={
-            "feed": {"model": "constant", "ms": 0},
-            "order_entry": {"model": "constant", "ms": 5},
-            "response": {"model": "constant", "ms": 5},
-        },
+    wrapped = EngineJournal(journal) if journal is not None else None
+    return sim_kernel(
+        strategy, seed=1, risk=risk, journal=wrapped, breakers=breakers, guards=guards
     )
-    portfolio = Portfolio({"USDC": 1000 * USDC})
-    venue = SimulatedVenue(profile, portfolio, random.Random(1))
-    kernel = Kernel(
-        {"polymarket": VenueSlot(venue, profile.latency)},
-        portfolio,
-        Portfolio({"USDC": 1000 * USDC}),
-        [strategy],
-        seed=1,
-        risk=risk,
-        journal=EngineJournal(journal) if journal is not None else None,
-        breakers=breakers,
-        guards=guards,
-    )
-    kernel.add_definition(TOKEN)
-    return kernel
 
 
 GTC, IOC = TimeInForce.GTC, TimeInForce.IOC

@@ -1,0 +1,54 @@
+"""Shared fixtures of the engine tests: a Polymarket-like token and a kernel with the
+simulated venue (5 ms order entry and response latency, 1000 USDC)."""
+
+from __future__ import annotations
+
+import random
+
+from pythia.engine.kernel import Kernel, VenueSlot
+from pythia.model.instruments import InstrumentKind, OutcomeToken, PriceSpace, probability_scheme
+from pythia.portfolio import Portfolio
+from pythia.sim.venue import SimulatedVenue
+from pythia.venues import profile_for
+
+SHARE = 1_000_000
+USDC = 1_000_000
+TOKEN = OutcomeToken(
+    id="pm:yes",
+    venue="polymarket",
+    symbol="yes",
+    kind=InstrumentKind.OUTCOME_TOKEN,
+    price_decimals=4,
+    size_decimals=6,
+    ticks=probability_scheme(100, 4),
+    min_size=SHARE,
+    quote_currency="USDC",
+    price_space=PriceSpace.PROBABILITY,
+    bounded=True,
+    market_id="m",
+    outcome="Yes",
+)
+
+
+def sim_kernel(strategy, **options) -> Kernel:
+    """A kernel trading :data:`TOKEN` on the simulated Polymarket venue; ``options`` go to
+    :class:`Kernel` (seed, clock, risk, journal, breakers, guards)."""
+    profile = profile_for(
+        "polymarket",
+        latency={
+            "feed": {"model": "constant", "ms": 0},
+            "order_entry": {"model": "constant", "ms": 5},
+            "response": {"model": "constant", "ms": 5},
+        },
+    )
+    portfolio = Portfolio({"USDC": 1000 * USDC})
+    venue = SimulatedVenue(profile, portfolio, random.Random(1))
+    kernel = Kernel(
+        {"polymarket": VenueSlot(venue, profile.latency)},
+        portfolio,
+        Portfolio({"USDC": 1000 * USDC}),
+        [strategy],
+        **options,
+    )
+    kernel.add_definition(TOKEN)
+    return kernel
