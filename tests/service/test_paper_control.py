@@ -14,6 +14,7 @@ from pythia.cli.main import app
 from pythia.service.backtest import load_settings, run
 from pythia.service.paper import Pace
 from pythia.store import Journal
+from pythia.store.errors import StoreError
 
 
 def journal_records(url: str, kind: str | None = None):
@@ -62,9 +63,12 @@ def test_sigterm_pauses_cancels_journals_and_exits_then_a_restart_goes_on_paused
     deadline = time.monotonic() + 180
     traded = False
     while time.monotonic() < deadline and process.poll() is None:  # until it has traded
-        if (tmp_path / "journal.db").exists() and journal_records(url, "order_submitted"):
-            traded = True
-            break
+        try:
+            if (tmp_path / "journal.db").exists() and journal_records(url, "order_submitted"):
+                traded = True
+                break
+        except StoreError:
+            pass  # the file exists, its tables not yet (the run is still creating them)
         time.sleep(0.2)
     assert traded and process.poll() is None, "the run ended or never traded"
     process.send_signal(signal.SIGTERM)
@@ -85,3 +89,17 @@ def test_sigterm_pauses_cancels_journals_and_exits_then_a_restart_goes_on_paused
     assert '"control_mode": "paused"' in restarted.stdout
     recovery = journal_records(url, "recovery")
     assert recovery and recovery[-1].payload["ok"]
+
+
+def test_control_disables_one_strategy_by_id(tmp_path):
+    url = f"sqlite:///{tmp_path / 'journal.db'}"
+    Journal.open(url).close()
+    runner = CliRunner()
+    missing = runner.invoke(app, ["control", "disable", "--journal", url])
+    assert missing.exit_code == 1 and "--strategy" in missing.output
+    result = runner.invoke(app, ["control", "disable", "--strategy", "arbitrage", "--journal", url])
+    assert result.exit_code == 0, result.output
+    outcome = run(load_settings(strategy="arbitrage"), journal_url=url, pace=Pace(speed=0))
+    assert outcome.summary["fills"] == 0  # disabled before the first event
+    switch = journal_records(url, "strategy_switch")
+    assert [r.payload for r in switch] == [{"strategy": "arbitrage", "enabled": False}]

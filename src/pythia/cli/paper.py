@@ -67,17 +67,27 @@ def paper(
 
 
 def control(
-    command: str = typer.Argument(..., help="pause, resume, reduce, flatten or kill."),
+    command: str = typer.Argument(
+        ..., help="pause, resume, reduce, flatten, kill; enable or disable (with --strategy)."
+    ),
     journal: str = typer.Option(DEFAULT_JOURNAL, "--journal", help="The run's journal URL."),
+    strategy: str = typer.Option(
+        None, "--strategy", help="The strategy id that enable / disable switch."
+    ),
     reason: str = typer.Option("", "--reason", help="Why (journaled with the change)."),
     json_output: bool = typer.Option(False, "--json", help="Print the request as JSON."),
 ) -> None:
     """Send a control command to the run writing ``--journal`` (applied before its next
-    market event, journaled)."""
+    market event, journaled). ``enable`` / ``disable --strategy ID`` switch one strategy."""
     from pythia.store import Journal
 
-    if command not in CONTROL_COMMANDS:
-        fail(ConfigError(f"unknown command {command!r}: use {', '.join(CONTROL_COMMANDS)}"))
+    if command in ("enable", "disable"):
+        if not strategy:
+            fail(ConfigError(f"{command} needs --strategy ID"))
+        command = f"{command}:{strategy}"
+    elif command not in CONTROL_COMMANDS:
+        known = ", ".join((*CONTROL_COMMANDS, "enable", "disable"))
+        fail(ConfigError(f"unknown command {command!r}: use {known}"))
     try:
         with Journal.open(journal, readonly=True) as handle:
             request = handle.request_control(command, reason)

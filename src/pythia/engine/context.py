@@ -146,3 +146,6 @@ class EngineContext:
 
     def log(self, message: str, **fields: object) -> None:
         self.logs.append({"ts_ns": self.now_ns(), "message": message, **fields})
+
+    def announce(self, kind: str, payload: dict) -> None:
+        self._kernel.safety.announce(kind, payload, self._strategy.id)

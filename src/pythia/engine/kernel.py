@@ -102,6 +102,7 @@ class KernelStats:
     market_events: int = 0
     dropped_unsynced: int = 0
     gaps: int = 0
+    gaps_by_venue: Counter = field(default_factory=Counter)
     rejected_updates: int = 0
     strategy_errors: list[dict] = field(default_factory=list)
     rejections: Counter = field(default_factory=Counter)
@@ -344,6 +345,7 @@ class Kernel:
             return False
         if action == SyncAction.GAP:
             self.stats.gaps += 1  # keep going with stale-level dropping (see data.integrity)
+            self.stats.gaps_by_venue[instrument_id.split(":", 1)[0]] += 1
         return True
 
     def _route(self, responses: list, slot: VenueSlot) -> None:

@@ -55,12 +55,14 @@ class LiveRunner:
         idle_s: float = IDLE_S,
         on_idle: Callable[[], None] | None = None,
         after_event: Callable[[], None] | None = None,
+        before_event: Callable[[MarketEvent], None] | None = None,
     ) -> None:
         self.kernel = kernel
         self.feeds = feeds
         self.idle_s = idle_s
         self.on_idle = on_idle
         self.after_event = after_event
+        self.before_event = before_event
         self.events = 0
         self._queue: asyncio.Queue = asyncio.Queue()
         self._stop = asyncio.Event()
@@ -101,6 +103,8 @@ class LiveRunner:
                 if item is None:
                     kernel.advance(now)
                 elif item[0] == "event":
+                    if self.before_event is not None:
+                        self.before_event(item[1])
                     kernel.step(item[1])
                     self.events += 1
                     if self.after_event is not None:

@@ -55,6 +55,14 @@ FLATTEN_TICKS = 5
 """A flattening order's limit: this many ticks through the best opposite price."""
 
 
+def strategy_switch(command: str) -> tuple[str, bool] | None:
+    """``("arb", False)`` for ``disable:arb``, ``("arb", True)`` for ``enable:arb``, else None."""
+    verb, sep, strategy_id = command.partition(":")
+    if not sep or not strategy_id or verb not in ("enable", "disable"):
+        return None
+    return strategy_id, verb == "enable"
+
+
 def request_payload(request: OrderRequest) -> dict:
     return {
         "client_order_id": request.client_order_id,
@@ -147,11 +155,22 @@ class Safety:
         self._expected: dict[str, tuple[int, int]] = {}
         self._applied: list[int] = []
         self._next_tick_ns = 0
+        self.observers: list = []
+        """Called as ``observer(kind, payload, ts_ns, strategy, instrument)`` for every
+        record, journaled or not (the operations facade, :mod:`pythia.service.ops`)."""
 
     # ---- journal ---------------------------------------------------------------------------
     def record(self, kind: str, payload: dict, strategy: str = "", instrument: str = "") -> None:
         if self.journal is not None:
             self.journal.record(kind, payload, self.kernel.clock.now_ns(), strategy, instrument)
+        for observer in self.observers:
+            observer(kind, payload, self.kernel.clock.now_ns(), strategy, instrument)
+
+    def announce(self, kind: str, payload: dict, strategy: str = "") -> None:
+        """Hand ``payload`` to the observers only (not journaled): a strategy's news for the
+        operators, such as an opportunity it found."""
+        for observer in self.observers:
+            observer(kind, payload, self.kernel.clock.now_ns(), strategy, "")
 
     # ---- orders ----------------------------------------------------------------------------
     def check(self, request: OrderRequest, strategy_id: str) -> RiskDecision:
@@ -275,7 +294,7 @@ class Safety:
         """Ask for a control command (``pause``, ``resume``, ``reduce``, ``flatten``,
         ``kill``, ``stop``); applied before the next market event, journaled with its index
         (and the ``control_requests`` id it came from, if any)."""
-        if command not in COMMANDS:
+        if command not in COMMANDS and strategy_switch(command) is None:
             raise ValueError(f"unknown control command {command!r}: use {', '.join(COMMANDS)}")
         self._inbox.append(
             {"command": command, "source": source.value, "reason": reason, "request_id": request_id}
@@ -294,15 +313,20 @@ class Safety:
             self.journal.caught_up()
         if self.journal is not None and self.journal.replaying:
             due = self.journal.controls_at(event_index)
+        replayed = len(due)
         if not (self.journal is not None and self.journal.replaying):
             due += [{**item, "event_index": event_index} for item in self._inbox]
             self._inbox.clear()
-        for item in due:
+        for position, item in enumerate(due):
             self.record(CONTROL, item)
-            if item.get("request_id") is not None:
-                self._applied.append(item["request_id"])
+            if item.get("request_id") is not None and position >= replayed:
+                self._applied.append(item["request_id"])  # a replayed one was marked before
             source = ControlSource(item["source"])
             command = item["command"]
+            switch = strategy_switch(command)
+            if switch is not None:
+                self.switch_strategy(*switch)
+                continue
             mode = COMMANDS[command]
             reason = item["reason"] or command
             if self.control.mode is ControlMode.KILLED and mode is not ControlMode.KILLED:
@@ -313,6 +337,31 @@ class Safety:
                 self.set_mode(ModeRequest(mode, source, reason), event_index)
             if command == "stop":
                 self.cancel_all()
+
+    def switch_strategy(self, strategy_id: str, enabled: bool) -> None:
+        """Enable or disable one strategy (an operator's ``enable:<id>`` / ``disable:<id>``).
+
+        A disabled strategy gets no callbacks and its open orders are cancelled; a killed
+        engine enables nothing."""
+        kernel = self.kernel
+        known = {strategy.id for strategy in kernel.strategies}
+        command = f"{'enable' if enabled else 'disable'}:{strategy_id}"
+        if strategy_id not in known:
+            detail = f"{command} refused: no strategy {strategy_id!r}"
+            self.record("control_refused", {"command": command, "detail": detail})
+            return
+        if enabled and self.control.mode is ControlMode.KILLED:
+            detail = f"{command} refused: the engine was killed ({self.control.reason})"
+            self.record("control_refused", {"command": command, "detail": detail})
+            return
+        if enabled == (strategy_id not in kernel.disabled):
+            return
+        self.record("strategy_switch", {"strategy": strategy_id, "enabled": enabled}, strategy_id)
+        if enabled:
+            kernel.disabled.discard(strategy_id)
+            return
+        kernel.disabled.add(strategy_id)
+        self.cancel_all(strategy_id)
 
     def set_mode(self, request: ModeRequest, event_index: int | None = None) -> ModeChange | None:
         """Apply a mode request (an operator's, a breaker's, a guard's); act on the change."""
@@ -330,10 +379,13 @@ class Safety:
             kernel.disabled.update(strategy.id for strategy in kernel.strategies)
         return change
 
-    def cancel_all(self) -> None:
+    def cancel_all(self, strategy_id: str | None = None) -> None:
+        """Cancel every open order (only ``strategy_id``'s when given)."""
         kernel = self.kernel
         for order in kernel.orders.open_orders():
             if order.state is OrderState.CANCEL_PENDING:
+                continue
+            if strategy_id is not None and order.request.strategy_id != strategy_id:
                 continue
             owner = kernel._owner.get(order.client_order_id, self.owner)
             kernel.orders.transition(order, OrderState.CANCEL_PENDING, kernel.clock.now_ns())

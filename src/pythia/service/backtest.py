@@ -30,6 +30,7 @@ from pythia.risk.rules import RiskEngine
 from pythia.risk.settings import RiskSettings, build_breakers, build_guards, build_rules
 from pythia.service.journaled import RunJournal, run_identity
 from pythia.service.live import LiveSettings
+from pythia.service.ops import OpsHub, observed_events
 from pythia.service.paper import Pace, controlled_events
 from pythia.sim.venue import SimulatedVenue
 from pythia.strategy.registry import create_strategy
@@ -226,12 +227,14 @@ def run(
     journal_url: str | None = None,
     pace: Pace | None = None,
     fault_kill_after: int | None = None,
+    ops: OpsHub | None = None,
 ) -> BacktestResult:
     """Run the configured backtest (or, with ``pace``, a paper run) and return its result.
 
     With ``journal_url`` the run writes its journal there, or restarts the run the journal
     holds (:mod:`pythia.service.journaled`); ``pace`` replays in real time (scaled) and
     takes ``pythia control`` commands and SIGINT / SIGTERM (:mod:`pythia.service.paper`).
+    ``ops`` (:mod:`pythia.service.ops`) observes the run for the API and the dashboard.
     """
     opened = open_data(settings.data.dataset)
     if journal_url is None:
@@ -251,6 +254,9 @@ def run(
         kernel = build_kernel(settings, opened, run_journal.engine)
         run_journal.attach(kernel)
         events = controlled_events(opened.source.events(), kernel, run_journal, pace)
+        if ops is not None:
+            ops.attach(kernel, settings.report_currency, settings.risk)
+            events = observed_events(events, ops)
         result = run_backtest(
             kernel,
             events,

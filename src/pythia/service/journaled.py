@@ -58,6 +58,8 @@ class RunJournal:
     kernel: Kernel | None = None
     starting_balances: dict[str, int] = field(default_factory=dict)
     applied_requests: set[int] = field(default_factory=set)
+    handed: set[int] = field(default_factory=set)
+    """Requests handed to the engine and not yet applied (marked consumed once applied)."""
 
     @classmethod
     def open(
@@ -139,10 +141,13 @@ class RunJournal:
         if self.engine.replaying:
             return
         for request in self.journal.pending_control():
-            if request.id in self.applied_requests:
+            if request.id in self.handed:
+                continue  # handed to the engine, not applied yet: after_event marks it
+            if request.id in self.applied_requests:  # applied before a crash, not marked
                 self.journal.mark_control_consumed(request.id, self.journal.last_seq)
                 continue
             self.applied_requests.add(request.id)
+            self.handed.add(request.id)
             kernel.safety.request(
                 request.command, ControlSource.CLI, request.reason, request_id=request.id
             )
@@ -150,6 +155,7 @@ class RunJournal:
     def after_event(self) -> None:
         """Mark the control requests the engine applied as consumed."""
         for request_id in self.kernel.safety.applied_request_ids():
+            self.handed.discard(request_id)
             self.journal.mark_control_consumed(request_id, self.journal.last_seq)
 
     # ---- end -----------------------------------------------------------------------------

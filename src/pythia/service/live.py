@@ -21,7 +21,7 @@ from __future__ import annotations
 import asyncio
 import random
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
 from typing import Literal
 
@@ -394,7 +394,7 @@ def open_live_journal(url: str, identity: dict) -> tuple[Journal, list]:
     return journal, existing
 
 
-async def start_live(settings, mode: Mode, journal_url: str) -> LiveRun:
+async def start_live(settings, mode: Mode, journal_url: str, ops=None) -> LiveRun:
     """Connect, restore from the journal, reconcile, and build the runner (not yet run)."""
     from pythia.service.journaled import run_identity
 
@@ -474,14 +474,55 @@ async def start_live(settings, mode: Mode, journal_url: str) -> LiveRun:
         and kernel.safety.control.mode is ControlMode.NORMAL
     ):
         kernel.safety.set_mode(ModeRequest(ControlMode.PAUSED, ControlSource.CLI, "live start"))
-    events = market_events(connection.feed, kernel, deliver, mode, live.venue, connection)
-    run.runner = LiveRunner(kernel, [events])
+    events = market_events(connection.feed, kernel, deliver, mode, live.venue, connection, ops)
+    control = LiveControl(kernel, journal)
+    run.runner = LiveRunner(kernel, [events], on_idle=control.poll)
+    if ops is not None:
+        ops.attach(kernel, settings.report_currency, settings.risk)
+        run.runner.before_event = ops.before_event
+        run.runner.after_event = ops.after_event
     holder["runner"] = run.runner
     return run
 
 
+class LiveControl:
+    """Hands ``pythia control`` requests (and the API's) to a live engine, at most every
+    ``poll_s``, and applies them at once: a live market may be quiet for a long time."""
+
+    def __init__(self, kernel: Kernel, journal: Journal, poll_s: float = 0.2) -> None:
+        self.kernel = kernel
+        self.journal = journal
+        self.poll_s = poll_s
+        self.seen: set[int] = set()
+        self._next = 0.0
+
+    def poll(self) -> None:
+        now = time.monotonic()
+        if now < self._next:
+            return
+        self._next = now + self.poll_s
+        safety = self.kernel.safety
+        for request in self.journal.pending_control():
+            if request.id in self.seen:
+                continue
+            self.seen.add(request.id)
+            safety.request(
+                request.command, ControlSource.CLI, request.reason, request_id=request.id
+            )
+        if self.seen:
+            safety.before_event(self.kernel.event_index)
+            for request_id in safety.applied_request_ids():
+                self.journal.mark_control_consumed(request_id, self.journal.last_seq)
+
+
 async def market_events(
-    feed, kernel: Kernel, deliver, mode: Mode, venue: str, connection: Connection | None = None
+    feed,
+    kernel: Kernel,
+    deliver,
+    mode: Mode,
+    venue: str,
+    connection: Connection | None = None,
+    ops=None,
 ) -> AsyncIterator[MarketEvent]:
     """The feed's market events; user-channel answers go to the kernel (live mode), and
     sync status changes mark books unsynced (which blocks orders through the risk rules).
@@ -498,6 +539,8 @@ async def market_events(
             yield item
             continue
         synced = getattr(item, "synced", None)
+        if synced is not None and ops is not None:
+            ops.feed_status(venue, "up" if synced else "down", getattr(item, "reason", ""))
         if synced is not None:
             for instrument_id in instrument_ids_of(kernel, getattr(item, "market_ticker", "")):
                 (kernel.unsynced.discard if synced else kernel.unsynced.add)(instrument_id)
@@ -517,11 +560,23 @@ def instrument_ids_of(kernel: Kernel, market: str) -> list[str]:
     ]
 
 
-async def run_live(settings, mode: Mode, journal_url: str, run_for_s: float | None = None) -> dict:
-    """Run until the feed ends, ``run_for_s`` passes, or SIGINT/SIGTERM; return a summary."""
+async def run_live(
+    settings,
+    mode: Mode,
+    journal_url: str,
+    run_for_s: float | None = None,
+    ops=None,
+    started: Callable[[LiveRun], None] | None = None,
+) -> dict:
+    """Run until the feed ends, ``run_for_s`` passes, or SIGINT/SIGTERM; return a summary.
+
+    ``ops`` observes the run (API, dashboard); ``started(run)`` is called once it runs
+    (``pythia serve`` keeps it to stop the run from another thread)."""
     import signal
 
-    run = await start_live(settings, mode, journal_url)
+    run = await start_live(settings, mode, journal_url, ops)
+    if started is not None:
+        started(run)
     loop = asyncio.get_running_loop()
     for number in (signal.SIGINT, signal.SIGTERM):
         try:

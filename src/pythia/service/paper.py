@@ -16,6 +16,7 @@ The events of a journaled run pass through :func:`controlled_events`, which
 from __future__ import annotations
 
 import signal
+import threading
 import time
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
@@ -31,6 +32,8 @@ class Pace:
     poll_s: float = 0.2
     """How often the journal is asked for control commands."""
     handle_signals: bool = True
+    stop: threading.Event | None = None
+    """Set from another thread to end the run as a signal would (``pythia serve``)."""
 
 
 class _Signals:
@@ -71,6 +74,8 @@ def controlled_events(
                 start_ts = event.ts_recv_ns if start_ts is None else start_ts
                 due = start_wall + (event.ts_recv_ns - start_ts) / 1e9 / pace.speed
                 while due > now and not signals.received:  # wait, but stay responsive
+                    if pace.stop is not None and pace.stop.is_set():
+                        break
                     time.sleep(min(due - now, poll_s))
                     now = time.monotonic()
                     if now >= next_poll:
@@ -79,6 +84,8 @@ def controlled_events(
             if now >= next_poll:
                 run_journal.poll_control(kernel)
                 next_poll = now + poll_s
+            if pace is not None and pace.stop is not None and pace.stop.is_set():
+                signals.received = signals.received or "stop"
             if signals.received and not stopping:
                 stopping = True
                 kernel.safety.request("stop", ControlSource.SIGNAL, signals.received)

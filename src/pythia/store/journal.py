@@ -248,7 +248,7 @@ class Journal:
 
         ``command``: one of :data:`CONTROL_COMMANDS`; stamped with the wall clock.
         """
-        if command not in CONTROL_COMMANDS:
+        if command not in CONTROL_COMMANDS and not _is_strategy_switch(command):
             raise DataError(
                 f"unknown control command {command!r}; use one of {', '.join(CONTROL_COMMANDS)}"
             )
@@ -364,3 +364,9 @@ def _init_meta(connection: Connection) -> None:
     rows = [{"key": k, "value": v} for k, v in fresh.items() if k not in present]
     if rows:
         connection.execute(journal_meta.insert(), rows)
+
+
+def _is_strategy_switch(command: str) -> bool:
+    """``enable:<strategy id>`` or ``disable:<strategy id>``."""
+    verb, sep, strategy_id = command.partition(":")
+    return bool(sep and strategy_id.strip()) and verb in ("enable", "disable")

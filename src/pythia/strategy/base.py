@@ -44,6 +44,12 @@ class Strategy:
         flat dicts is rendered as a table in the HTML report. Default: nothing."""
         return None
 
+    def opportunities(self) -> list[dict]:
+        """The opportunities the strategy sees now, for the API and the dashboard: flat
+        JSON-ready dicts with at least ``group``, ``kind``, ``profit`` and ``currency``.
+        Default: none."""
+        return []
+
     def on_book(self, instrument_id: str, book: OrderBook) -> None:
         """A book changed (after the feed latency)."""
 

@@ -135,6 +135,8 @@ class ArbitrageStrategy(Strategy):
         self.cooldown_until: dict[str, int] = {}
         self.skipped: dict[str, int] = {}
         self.seen = 0
+        self.current: dict[str, tuple[int, Opportunity]] = {}
+        """The opportunity each group shows now (with when it was found)."""
         self.book_changed_ns: dict[str, int] = {}
         self.winners: set[str] = set()
         self.resolved: set[str] = set()
@@ -161,7 +163,14 @@ class ArbitrageStrategy(Strategy):
         if status.instrument_id:
             return
         halted = status.state is not MarketState.OPEN or (status.in_play and not self.trade_in_play)
-        self.watch.set_halted(self.watch.market_groups(status.market_id), halted)
+        groups = self.watch.market_groups(status.market_id)
+        after = self.watch.set_halted(groups, halted)
+        now = self.ctx.now_ns()
+        for group in groups:
+            self.current.pop(group, None)
+        for found in after.values():
+            for opportunity in found:
+                self.current[opportunity.group] = (now, opportunity)
 
     def on_book(self, instrument_id: str, book: OrderBook) -> None:
         self.book_changed_ns[instrument_id] = self.ctx.now_ns()
@@ -174,9 +183,30 @@ class ArbitrageStrategy(Strategy):
                         changed = True
                 if changed and not execution.busy:
                     self._work(execution)
+        for group in self.watch.readers(instrument_id):
+            self.current.pop(group, None)
         for opportunity in self.watch.on_book(instrument_id):
             self.seen += 1
+            self.current[opportunity.group] = (self.ctx.now_ns(), opportunity)
+            self.ctx.announce("opportunity", self._row(opportunity.group))
             self._consider(opportunity)
+
+    def opportunities(self) -> list[dict]:
+        return [self._row(group) for group in sorted(getattr(self, "current", {}))]
+
+    def _row(self, group: str) -> dict:
+        seen_ns, opportunity = self.current[group]
+        return {
+            "group": group,
+            "kind": opportunity.kind.value,
+            "profit": format_units(opportunity.profit_micros, MONEY_DECIMALS),
+            "currency": opportunity.currency,
+            "legs": len(opportunity.legs),
+            "size": format_units(opportunity.size, opportunity.size_decimals),
+            "cost": format_units(opportunity.cost_micros, MONEY_DECIMALS),
+            "seen_ns": seen_ns,
+            "trading": group in self.active,
+        }
 
     def _consider(self, opportunity: Opportunity) -> None:
         key = opportunity.group
