@@ -11,6 +11,7 @@ from pythia.cli.data import data_app
 from pythia.cli.emulate import emulate
 from pythia.cli.journal import journal_app
 from pythia.cli.match import match
+from pythia.cli.notify import notify_test
 from pythia.cli.paper import control, live, paper
 from pythia.cli.record import record
 from pythia.cli.scan import scan
@@ -31,6 +32,7 @@ app.command("control")(control)
 app.command("live")(live)
 app.command("record")(record)
 app.command("emulate")(emulate)
+app.command("notify-test")(notify_test)
 
 
 @app.command()
