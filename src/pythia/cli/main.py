@@ -7,6 +7,7 @@ import typer
 from pythia import __version__
 from pythia.cli import data_check, data_synth  # noqa: F401  (register `data check`, `data synth`)
 from pythia.cli.backtest import backtest
+from pythia.cli.calibrate import calibrate
 from pythia.cli.data import data_app
 from pythia.cli.emulate import emulate
 from pythia.cli.journal import journal_app
@@ -25,6 +26,7 @@ app = typer.Typer(
 app.add_typer(data_app, name="data")
 app.add_typer(journal_app, name="journal")
 app.command("backtest")(backtest)
+app.command("calibrate")(calibrate)
 app.command("scan")(scan)
 app.command("match")(match)
 app.command("paper")(paper)
