@@ -16,6 +16,7 @@ from pythia.cli.notify import notify_test
 from pythia.cli.paper import control, live, paper
 from pythia.cli.record import record
 from pythia.cli.scan import scan
+from pythia.cli.serve import serve
 
 app = typer.Typer(
     name="pythia",
@@ -35,6 +36,7 @@ app.command("live")(live)
 app.command("record")(record)
 app.command("emulate")(emulate)
 app.command("notify-test")(notify_test)
+app.command("serve")(serve)
 
 
 @app.command()

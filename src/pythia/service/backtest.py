@@ -28,8 +28,10 @@ from pythia.portfolio import Portfolio
 from pythia.ports.market_data import MarketDataSource
 from pythia.risk.rules import RiskEngine
 from pythia.risk.settings import RiskSettings, build_breakers, build_guards, build_rules
+from pythia.service.api_security import ApiSettings
 from pythia.service.journaled import RunJournal, run_identity
 from pythia.service.live import LiveSettings
+from pythia.service.notify import NotifySettings
 from pythia.service.ops import OpsHub, observed_events
 from pythia.service.paper import Pace, controlled_events
 from pythia.sim.venue import SimulatedVenue
@@ -44,6 +46,7 @@ DATASETS: dict[str, tuple[str, tuple[str, ...]]] = {
     ),
     "binance-ethusdt": ("binance", ("binance/spot_ethusdt_20240808.gz",)),
     "betfair-win": ("betfair", ("betfair/1.197931750",)),
+    "synthetic-binary": ("polymarket", ("synthetic/binary_market.jsonl.gz",)),
 }
 DEFAULT_STRATEGY = "market_maker"
 DEFAULT_CONFIGS = {
@@ -90,7 +93,7 @@ class AccountSettings(BaseModel):
 class BacktestSettings(BaseModel):
     """A validated backtest configuration (frozen)."""
 
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    model_config = ConfigDict(frozen=True, extra="forbid", hide_input_in_errors=True)
     seed: int = 0
     sample_interval: str = "1s"
     data: DataSettings = Field(default_factory=DataSettings)
@@ -101,6 +104,10 @@ class BacktestSettings(BaseModel):
     """The ``[risk]`` section: rules, breakers and guards (see docs/risk.md)."""
     live: LiveSettings | None = None
     """The ``[live]`` section of paper and live runs on a venue feed (service.live)."""
+    serve: ApiSettings = Field(default_factory=ApiSettings)
+    """The ``[serve]`` section of ``pythia serve``: address, tokens, CORS (service.api)."""
+    notify: NotifySettings = Field(default_factory=NotifySettings)
+    """The ``[notify]`` section: apprise channels and what they get (service.notify)."""
 
     def balances_micros(self) -> dict[str, int]:
         try:

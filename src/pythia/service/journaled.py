@@ -37,7 +37,8 @@ RUN_END = "run_end"
 
 def run_identity(settings, dataset: str) -> dict:
     """What makes two runs the same run: configuration hash, seed, data, strategy."""
-    config = settings.model_dump(mode="json")
+    # where the API listens and who gets notified are not part of the run (and hold secrets)
+    config = settings.model_dump(mode="json", exclude={"serve", "notify"})
     digest = hashlib.sha256(json.dumps(config, sort_keys=True).encode()).hexdigest()
     return {
         "config_sha256": digest,

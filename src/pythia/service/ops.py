@@ -101,6 +101,8 @@ class OpsHub:
         self.curve_interval_ns = 1_000_000_000
         self.error: str | None = None
         self.errors = 0
+        self.metrics_fills = 0
+        self.metrics_orders = 0
         """Strategy callbacks of the facade (opportunities, report) that raised."""
 
     # ---- engine side -----------------------------------------------------------------------
@@ -185,6 +187,7 @@ class OpsHub:
                 metrics.rejections.labels(f"risk:{payload.get('reason', '')}").inc()
         elif kind == "order_submitted":
             metrics.orders.labels(_venue_of(instrument)).inc()
+            self.metrics_orders += 1
         elif kind == "order_update":
             if payload.get("status") == "rejected":
                 metrics.rejections.labels(payload.get("reason") or "venue").inc()
@@ -192,6 +195,7 @@ class OpsHub:
             row = fill_row(self._kernel, payload, ts_ns, instrument)
             self._fills.append(row)
             metrics.fills.labels(row["venue"]).inc()
+            self.metrics_fills += 1
             self._publish({"kind": "fill", **row})
             self._dirty = True
         elif kind == "mode_change":
@@ -232,7 +236,7 @@ class OpsHub:
         day = now_ns // 86_400_000_000_000
         if day != self._day:
             self._day, self._day_start_equity = day, equity
-        if now_ns >= self._curve_next_ns:
+        if now_ns > 0 and now_ns >= self._curve_next_ns:
             self._curve.append([now_ns, money(equity), money(pnl)])
             self._curve_next_ns = (now_ns // self.curve_interval_ns + 1) * self.curve_interval_ns
         self.metrics.pnl.labels(currency).set(float(Decimal(pnl) / 10**MONEY_DECIMALS))
@@ -396,6 +400,22 @@ class OpsHub:
         if kind:
             rows = [r for r in rows if r["kind"] == kind]
         return rows[-limit:][::-1] if limit > 0 else []
+
+    def summary(self) -> dict:
+        """The short status the daily notification carries."""
+        with self._lock:
+            snap = self._snapshot
+            return {
+                "status": snap.get("status"),
+                "mode": snap.get("mode"),
+                "currency": snap.get("currency", ""),
+                "pnl": snap.get("pnl", "0"),
+                "equity": snap.get("equity", "0"),
+                "fills": self.metrics_fills,
+                "orders": self.metrics_orders,
+                "open_orders": len(snap.get("open_orders", [])),
+                "positions": len(snap.get("positions", [])),
+            }
 
     def state(self) -> dict:
         """Everything at once (the dashboard's first paint)."""
