@@ -366,3 +366,31 @@ def test_cli_notify_test_fails_when_a_channel_does_not_get_it(receiver, tmp_path
     result = CliRunner().invoke(app, ["notify-test", "--config", str(config)])
     assert result.exit_code == 1
     assert "0 of 1" in result.output and SECRET not in result.output
+
+
+def test_a_paper_run_notifies_its_fills_and_mode_changes_through_the_hub(receiver, tmp_path):
+    """The wiring of `pythia serve`: the hub's events reach the channel, batched."""
+    from pythia.service.backtest import load_settings, run
+    from pythia.service.ops import OpsHub
+    from pythia.service.paper import Pace
+
+    hub = OpsHub(journal_url=f"sqlite:///{tmp_path / 'j.db'}")
+    notifier = Notifier(settings(receiver.url(), batch_s=0.2, max_per_minute=30))
+    hub.subscribe(notifier.publish)
+    from pythia.store import Journal
+
+    Journal.open(hub.journal_url).close()  # the run's journal exists, as when it is going
+    asked = []
+
+    def reduce_after_the_first_fill(event: dict) -> None:
+        if event["kind"] == "fill" and not asked:
+            asked.append(hub.control("reduce", "end of day"))
+
+    hub.subscribe(reduce_after_the_first_fill)
+    with notifier:
+        result = run(load_settings(None), journal_url=hub.journal_url, pace=Pace(0), ops=hub)
+    bodies = receiver.wait_for(1)
+    text = "\n".join(b["message"] for b in bodies)
+    assert "MODE normal -> reduce_only" in text
+    assert counted_fills(bodies) == result.summary["fills"] > 0
+    assert len(bodies) <= 30
