@@ -59,6 +59,8 @@ def test_observing_a_run_changes_nothing_and_the_hub_shows_its_end_state(tmp_pat
     assert f'pythia_fills_total{{venue="binance"}} {float(len(fills))}' in text
     assert 'pythia_control_mode{mode="normal"} 1.0' in text
     assert "pythia_decision_latency_seconds_count" in text
+    with Journal.open(hub.journal_url, readonly=True) as journal:
+        assert hub.health()["journal"]["records"] == journal.last_seq > 0
     assert hub.journal(limit=5)[0]["kind"] in {"run_end", "order_update", "fill", "risk_decision"}
 
 
@@ -92,6 +94,9 @@ def test_controls_go_through_the_journal_and_are_applied_and_replayable(tmp_path
         {"strategy": "market_maker", "enabled": False},
         {"strategy": "market_maker", "enabled": True},
     ]
+    sources = [r.payload["source"] for r in records(url, "control")]
+    assert sources[:3] == ["api"] * 3 and sources[-1] == "signal"  # the last: the stop
+    assert records(url, "mode_change")[0].payload["source"] == "api"
     commands = [r.payload["command"] for r in records(url, "control")]
     assert commands[:3] == ["disable:market_maker", "enable:market_maker", "pause"]
     # the same journal replays, controls included, and goes on to the end

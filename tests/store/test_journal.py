@@ -270,3 +270,28 @@ def test_bare_path_is_sqlite(tmp_path):
     with Journal.open(str(path)) as journal:
         assert journal.backend == "sqlite" and journal.append("fill", {}, 1).seq == 1
     assert path.is_file()
+
+
+def test_a_schema_1_journal_is_migrated_and_its_control_requests_keep_working(journal_url):
+    from alembic import command
+
+    from pythia.store.migrate import _config
+
+    target = parse_target(journal_url)
+    engine = create_store_engine(target, readonly=False)
+    with engine.begin() as connection:
+        if target.schema:
+            connection.execute(text(f'CREATE SCHEMA IF NOT EXISTS "{target.schema}"'))
+        command.upgrade(_config(connection, target.schema), "0001")  # an older Pythia's
+        connection.execute(
+            text("INSERT INTO control_requests (ts_ns, command, reason) VALUES (1, 'pause', 'old')")
+        )
+    engine.dispose()
+    with Journal.open(journal_url) as journal:  # opening for writing migrates to head
+        [old] = journal.pending_control()
+        assert (old.command, old.reason, old.source) == ("pause", "old", "cli")
+        new = journal.request_control("resume", "", source="api")
+        assert [r.source for r in journal.pending_control()] == ["cli", "api"]
+        assert new.source == "api"
+        with pytest.raises(DataError, match="control source"):
+            journal.request_control("pause", "", source="cron")

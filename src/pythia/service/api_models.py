@@ -38,7 +38,7 @@ class Books(Row):
 class JournalStatus(Row):
     enabled: bool
     url: str | None = Field(None, description="The journal URL, password redacted")
-    records: int = 0
+    records: int = Field(0, description="Records the journal holds (its last sequence number)")
 
 
 class Health(Row):

@@ -150,7 +150,10 @@ class RunJournal:
             self.applied_requests.add(request.id)
             self.handed.add(request.id)
             kernel.safety.request(
-                request.command, ControlSource.CLI, request.reason, request_id=request.id
+                request.command,
+                ControlSource(request.source),
+                request.reason,
+                request_id=request.id,
             )
 
     def after_event(self) -> None:

@@ -507,7 +507,10 @@ class LiveControl:
                 continue
             self.seen.add(request.id)
             safety.request(
-                request.command, ControlSource.CLI, request.reason, request_id=request.id
+                request.command,
+                ControlSource(request.source),
+                request.reason,
+                request_id=request.id,
             )
         if self.seen:
             safety.before_event(self.kernel.event_index)

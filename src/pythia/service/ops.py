@@ -202,7 +202,7 @@ class OpsHub:
             metrics.set_mode(payload["mode"])
             event = {"kind": "mode_change", "ts_ns": ts_ns, **payload}
             self._publish(event)
-            if payload.get("source") in ("breaker", "guard"):
+            if payload.get("source") in ("breaker", "limit"):
                 self._publish(
                     {
                         "kind": "breaker",
@@ -294,6 +294,7 @@ class OpsHub:
                 "strategy_errors": len(kernel.stats.strategy_errors),
             },
             "error": self.error,
+            "journal_seq": _journal_seq(kernel),
         }
         with self._lock:
             self._snapshot = snapshot
@@ -354,7 +355,7 @@ class OpsHub:
                     "journal": {
                         "enabled": self.journal_url is not None,
                         "url": _redact(self.journal_url),
-                        "records": len(getattr(self, "_records_copy", [])),
+                        "records": snap.get("journal_seq", 0),
                     },
                     "error": snap.get("error"),
                 }
@@ -451,7 +452,7 @@ class OpsHub:
         from pythia.store import Journal
 
         with Journal.open(self.journal_url, readonly=True) as handle:
-            request = handle.request_control(command, reason)
+            request = handle.request_control(command, reason, source="api")
         return {"request_id": request.id, "command": command, "reason": reason, "status": "queued"}
 
 
@@ -461,6 +462,13 @@ def observed_events(events: Iterable, ops: OpsHub) -> Iterator:
         ops.before_event(event)
         yield event
         ops.after_event()
+
+
+def _journal_seq(kernel) -> int:
+    """The last sequence number the run's journal holds (0 without a journal)."""
+    journal = kernel.safety.journal
+    writer = getattr(journal, "writer", None)
+    return int(getattr(writer, "last_seq", 0) or 0)
 
 
 def _event_venue(event) -> str:

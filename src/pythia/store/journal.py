@@ -243,11 +243,14 @@ class Journal:
 
     # -- control requests --------------------------------------------------------------
 
-    def request_control(self, command: str, reason: str) -> ControlRequest:
+    def request_control(self, command: str, reason: str, source: str = "cli") -> ControlRequest:
         """Leave a command for the running engine (any handle may, read-only ones too).
 
-        ``command``: one of :data:`CONTROL_COMMANDS`; stamped with the wall clock.
+        ``command``: one of :data:`CONTROL_COMMANDS` (or ``enable:`` / ``disable:`` and a
+        strategy id); ``source``: ``cli`` or ``api``; stamped with the wall clock.
         """
+        if source not in ("cli", "api"):
+            raise DataError(f"control source must be cli or api, not {source!r}")
         if command not in CONTROL_COMMANDS and not _is_strategy_switch(command):
             raise DataError(
                 f"unknown control command {command!r}; use one of {', '.join(CONTROL_COMMANDS)}"
@@ -255,15 +258,17 @@ class Journal:
         if not isinstance(reason, str):
             raise DataError("control reason must be a str")
         ts_ns = time.time_ns()
-        values = {"ts_ns": ts_ns, "command": command, "reason": reason}
+        values = {"ts_ns": ts_ns, "command": command, "reason": reason, "source": source}
         with self._guard("write a control request to"):
             result = self._conn.execute(control_requests.insert().values(**values))
-        return ControlRequest(int(result.inserted_primary_key[0]), ts_ns, command, reason)
+        return ControlRequest(
+            int(result.inserted_primary_key[0]), ts_ns, command, reason, None, source
+        )
 
     def pending_control(self) -> list[ControlRequest]:
         """Return the control requests not yet consumed, oldest first."""
         c = control_requests.c
-        query = select(c.id, c.ts_ns, c.command, c.reason, c.consumed_seq)
+        query = select(c.id, c.ts_ns, c.command, c.reason, c.consumed_seq, c.source)
         query = query.where(c.consumed_seq.is_(None)).order_by(c.id)
         with self._guard("read"):
             return [ControlRequest(*row) for row in self._conn.execute(query)]

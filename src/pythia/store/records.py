@@ -75,6 +75,8 @@ class ControlRequest:
     command: str
     reason: str
     consumed_seq: int | None = field(default=None)
+    source: str = "cli"
+    """Who asked: ``cli`` (``pythia control``) or ``api`` (``pythia serve``)."""
 
 
 def record_hash(

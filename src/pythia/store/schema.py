@@ -40,6 +40,7 @@ control_requests = Table(
     Column("command", Text, nullable=False),
     Column("reason", Text, nullable=False),
     Column("consumed_seq", BigInteger, nullable=True),
+    Column("source", Text, nullable=False, server_default="cli"),
 )
 
 RECORD_COLUMNS = (
