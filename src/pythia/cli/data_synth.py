@@ -12,7 +12,7 @@ from rich.table import Table
 from pythia.cli.data import data_app
 from pythia.cli.output import fail, print_json
 
-KINDS = ("groups", "stream")
+KINDS = ("groups", "stream", "binary")
 
 
 def parse_range(text: str) -> tuple[int, int]:
@@ -30,7 +30,8 @@ def synth(
     kind: str = typer.Option(
         "groups",
         "--kind",
-        help="What to generate: groups (a snapshot) or stream (a replayable WS stream).",
+        help="What to generate: groups (a snapshot), stream (a replayable WS stream) or"
+        " binary (one bounded binary market with trades and a resolution, for market making).",
     ),
     groups: int = typer.Option(7, "--groups", "-n", help="Number of events (7 plants every kind)."),
     outcomes: str = typer.Option(
@@ -47,6 +48,9 @@ def synth(
     updates: int = typer.Option(
         2000, "--updates", help="stream: number of price_change steps to write."
     ),
+    duration_s: int = typer.Option(
+        1800, "--duration", help="binary: seconds of market (one book step a second)."
+    ),
     json_output: bool = typer.Option(False, "--json", help="Print truth.json to stdout."),
 ) -> None:
     """Write a SYNTHETIC snapshot (Gamma events, CLOB books) with planted opportunities.
@@ -60,7 +64,13 @@ def synth(
     other event (truth.json gives their first and last line and receive time).
 
     Example: pythia data synth --kind groups --groups 14 --outcomes 2..8 --seed 1 --out snap
+    --kind binary writes one bounded binary market (a logit random walk mid, a book
+    around it, trades arriving with intensity A exp(-k delta), a resolution at the end) as
+    Polymarket messages to the file --out (.jsonl or .jsonl.gz) and its truth beside it;
+    the bundled dataset synthetic-binary is `--kind binary --seed 1`.
+
     Example: pythia data synth --kind stream --groups 6 --seed 1 --out stream
+    Example: pythia data synth --kind binary --seed 1 --out market.jsonl.gz
     """
     from pythia.data.synth_groups import SynthSpec
     from pythia.data.synth_snapshot import write_snapshot
@@ -69,6 +79,9 @@ def synth(
         fail(f"unknown --kind {kind!r}: one of {', '.join(KINDS)}", json_output)
     if kind == "stream":
         _stream(groups, outcomes, seed, out, updates, json_output)
+        return
+    if kind == "binary":
+        _binary(seed, out, duration_s, json_output)
         return
     try:
         low, high = parse_range(outcomes)
@@ -116,4 +129,21 @@ def _stream(groups: int, outcomes: str, seed: int, out: Path, updates: int, json
     typer.echo(
         f"truth: {out / 'truth.json'}; replay it with:"
         f" pythia scan --data polymarket:{out / 'stream.jsonl'}"
+    )
+
+
+def _binary(seed: int, out: Path, duration_s: int, json_output: bool) -> None:
+    from pythia.data.synth_binary import BinarySpec, write_binary_market
+
+    try:
+        truth = write_binary_market(out, BinarySpec(seed=seed, duration_s=duration_s))
+    except (ValueError, OSError) as error:
+        fail(error, json_output)
+    if json_output:
+        print_json(truth)
+        return
+    typer.echo(
+        f"SYNTHETIC binary market written to {out} ({truth['trades']} trades, YES"
+        f" {'wins' if truth['yes_wins'] else 'loses'}); backtest it with:"
+        f" pythia backtest --config glft_synthetic --data polymarket:{out}"
     )

@@ -149,3 +149,6 @@ class EngineContext:
 
     def announce(self, kind: str, payload: dict) -> None:
         self._kernel.safety.announce(kind, payload, self._strategy.id)
+
+    def control_mode(self) -> str:
+        return self._kernel.safety.control.mode.value

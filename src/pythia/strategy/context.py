@@ -82,3 +82,8 @@ class StrategyContext(Protocol):
         """Tell the operators' side (API, dashboard, notifications) about ``kind`` (e.g.
         ``opportunity``), JSON-ready ``payload``; not journaled, no effect on the run."""
         ...
+
+    def control_mode(self) -> str:
+        """The engine's control mode (``normal``, ``reduce_only``, ``paused``, ``flatten``,
+        ``killed``): a PAUSED engine keeps resting orders, so a maker cancels its own."""
+        ...

@@ -16,6 +16,7 @@ _BUILTIN_MODULES = (
     "pythia.strategy.examples.betfair_favourite",
     "pythia.strategy.examples.book_imbalance",
     "pythia.strategy.arbitrage.trader",
+    "pythia.strategy.making.strategy",
 )
 
 
