@@ -20,7 +20,7 @@ from typing import Any
 from pythia.core.errors import ConfigError
 from pythia.strategy.making.guards import GuardConfig
 
-MODELS = ("glft", "as")
+MODELS = ("glft", "glft_exact", "as")
 NS_PER_S = 1_000_000_000
 NS_PER_MS = 1_000_000
 KNOWN = {

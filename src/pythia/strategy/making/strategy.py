@@ -6,8 +6,10 @@ For each quoted instrument, on every book update (after the feed latency):
 1. the mid and the inventory ``q = (position - target) / lot`` in order lots (YES minus NO
    where the token has a complement: a YES + NO pair is riskless);
 2. model depths in the instrument's price space (:mod:`~pythia.strategy.making.spaces`):
-   GLFT asymptotic ``c1 + lot/2 sigma c2 +/- sigma c2 q``, or AS with ``T - t`` the time to
-   resolution (bounded instruments with ``resolution``) or a rolling ``horizon_s``;
+   GLFT asymptotic ``c1 + lot/2 sigma c2 +/- sigma c2 q``; GLFT exact (``glft_exact``: the
+   matrix-exponential solution with inventory bounded by the cap in lots) or AS, both with
+   ``T - t`` the time to resolution (bounded instruments with ``resolution``) or a rolling
+   ``horizon_s``;
    ``sigma`` fixed or estimated online from mid changes (logit mid on bounded prices),
    ``k`` converted to logit space at the mid on bounded prices;
 3. a floor on each depth: the maker fee per unit from the venue's fee model (``ctx.fee_model``)
@@ -52,7 +54,12 @@ from pythia.strategy.making.bounded import (
     spread_floor,
 )
 from pythia.strategy.making.market import QuotedMarket
-from pythia.strategy.making.models import avellaneda_stoikov, glft_asymptotic
+from pythia.strategy.making.models import (
+    Depths,
+    avellaneda_stoikov,
+    glft_asymptotic,
+    glft_exact,
+)
 from pythia.strategy.making.params import NS_PER_S, MakerParams
 from pythia.strategy.making.quoting import Action, Quote, TokenBucket
 from pythia.strategy.making.recorder import MakerRecorder
@@ -72,6 +79,7 @@ class GlftMaker(Strategy):
     def on_start(self, ctx) -> None:
         super().on_start(ctx)
         self.p = MakerParams.from_params(self.params, self.default_model)
+        self._solutions: dict[tuple, object] = {}
         burst = self.p.rate_burst or self.p.rate_limit
         self.bucket = TokenBucket(burst, self.p.rate_limit, ctx.now_ns())
         self.markets: dict[str, QuotedMarket] = {}
@@ -297,6 +305,8 @@ class GlftMaker(Strategy):
         k_model = p.k * scale
         if p.model == "glft":
             depths = glft_asymptotic(q, p.A, k_model, p.gamma, sigma_model, p.xi)
+        elif p.model == "glft_exact":
+            depths = self._exact(q, cap_units / lot, k_model, sigma_model, time_left)
         else:
             horizon = max(time_left, 1e-9)
             depths = avellaneda_stoikov(q, p.gamma, sigma_model, k_model, horizon)
@@ -327,6 +337,20 @@ class GlftMaker(Strategy):
             if (sell - buy) * space.buy_away >= 0:  # would trade with itself: keep one side
                 del quotes[Side.SELL if q < 0 else Side.BUY]
         return self._legs(market, quotes, held, held_no)
+
+    def _exact(self, q: float, bound: float, k: float, sigma: float, time_left: float) -> Depths:
+        """GLFT's finite-horizon solution with inventory bounded by the cap (in lots), at
+        ``time_left`` (time to resolution for bounded markets): solved once per second of
+        horizon and parameter set (one matrix exponential), then read per inventory."""
+        lots = max(1, int(bound))
+        key = (lots, round(k, 9), round(sigma, 12), int(time_left))
+        solution = self._solutions.get(key)
+        if solution is None:
+            if len(self._solutions) > 256:
+                self._solutions.clear()
+            solution = glft_exact(lots, self.p.A, k, self.p.gamma, sigma, max(time_left, 0.0))
+            self._solutions[key] = solution
+        return solution.depths(round(q))
 
     def _floor(self, market: QuotedMarket, mid: float) -> float:
         """The smallest depth worth quoting, in price-space units (currency or probability)."""
