@@ -1,0 +1,303 @@
+"""Bregman (KL / LMSR) projection onto the marginal polytope by barrier Frank-Wolfe.
+
+Kroer, Dudik, Lahaie and Balakrishnan (EC 2016): prices ``theta`` in (0,1)^n are arbitrage
+free iff they lie in M = conv(Z), Z the valid outcomes. The projection
+
+    mu* = argmin_{mu in M} D(mu || theta),
+    D(mu || theta) = b * sum_i [mu_i ln(mu_i/theta_i) + (1-mu_i) ln((1-mu_i)/(1-theta_i))]
+
+gives arbitrage-free prices, and D(mu* || theta) is the largest profit guaranteed against an
+independent-LMSR market at ``theta`` with liquidity b. Frank-Wolfe needs only a linear
+minimization oracle over M: the IP ``OutcomeSpace.best_outcome``.
+
+- InitFW: settle coordinates equal in every outcome (their mu is exact), and take the mean u
+  of vertices showing both values of every other coordinate as the interior point.
+- Barrier FW with adaptive contraction (Krishnan, Lacoste-Julien, Sontag 2015): work on
+  M_eps = (1 - eps) M + eps u, where the KL gradient is finite; with g the FW gap and
+  g_u = grad . (mu - u), when g_u < 0 and g / (-4 g_u) < eps set eps to
+  min(g / (-4 g_u), eps / 2).
+- Fully corrective steps: after each oracle call, re-optimize the weights of the active
+  outcomes (pairwise FW with exact line search; no oracle calls).
+- Stopping: alpha-extraction (the guaranteed-profit bound D - g is at least alpha * D), a gap
+  below ``gap_tolerance``, D below ``divergence_tolerance`` (near arbitrage free; 0 disables),
+  or the iteration and time limits.
+
+For any mu in M the trade moving the LMSR from theta to mu guarantees at least D(mu||theta) - g
+(Proposition 4.1 of Kroer et al.); ``ProjectionResult.profit_bound`` reports it.
+"""
+
+from __future__ import annotations
+
+import enum
+import math
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from pythia.opt.outcomes import Outcome, OutcomeSpace, Settlement
+
+_CLIP = 1e-15
+
+
+class StopReason(enum.Enum):
+    """Why the projection stopped."""
+
+    ALPHA = "alpha"  # D - g >= alpha * D: the bound extracts the requested share of D
+    GAP = "gap"  # FW gap below gap_tolerance
+    ARBITRAGE_FREE = "arbitrage_free"  # D below divergence_tolerance
+    ITERATIONS = "iterations"
+    TIME = "time"
+
+
+@dataclass(frozen=True, slots=True)
+class ProjectionResult:
+    """The projection ``mu`` with its divergence ``D``, FW gap ``g`` and bound ``D - g``.
+
+    ``active_set`` and ``weights`` give mu = (1 - epsilon) * sum(w_j z_j) + epsilon * u,
+    with u the mean of ``interior_vertices``. Settled coordinates are exactly 0 or 1 in mu.
+    """
+
+    mu: tuple[float, ...]
+    divergence: float
+    gap: float
+    profit_bound: float
+    iterations: int
+    oracle_calls: int
+    active_set: tuple[Outcome, ...]
+    weights: tuple[float, ...]
+    interior_vertices: tuple[Outcome, ...]
+    epsilon: float
+    settled: dict[int, int]
+    stop: StopReason
+
+
+def divergence(mu: Sequence[float], theta: Sequence[float], liquidity: float = 1.0) -> float:
+    """Return D(mu || theta), the LMSR Bregman divergence (sum of binary KL, times b)."""
+    m = np.asarray(mu, dtype=np.float64)
+    p = np.asarray(theta, dtype=np.float64)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        yes = np.where(m > 0, m * np.log(m / p), 0.0)
+        no = np.where(m < 1, (1 - m) * np.log((1 - m) / (1 - p)), 0.0)
+    return float(liquidity * np.sum(yes + no))
+
+
+def _logit(x: np.ndarray) -> np.ndarray:
+    x = np.clip(x, _CLIP, 1 - _CLIP)
+    return np.log(x) - np.log1p(-x)
+
+
+def project(
+    space: OutcomeSpace,
+    theta: Sequence[float],
+    *,
+    liquidity: float = 1.0,
+    alpha: float | None = 0.9,
+    gap_tolerance: float = 1e-6,
+    divergence_tolerance: float = 0.0,
+    max_iterations: int = 1000,
+    time_limit_s: float | None = None,
+    initial_epsilon: float = 0.1,
+    settlement: Settlement | None = None,
+) -> ProjectionResult:
+    """Project ``theta`` onto conv(valid outcomes) under the LMSR divergence (see module).
+
+    ``alpha=None`` disables alpha-extraction (run to ``gap_tolerance``). ``settlement`` may
+    reuse an earlier ``space.settle()``. A time limit makes the result machine dependent.
+    """
+    theta_all = np.asarray(theta, dtype=np.float64)
+    if theta_all.shape != (space.n,) or np.any((theta_all <= 0) | (theta_all >= 1)):
+        raise ValueError(f"theta must be {space.n} prices strictly between 0 and 1")
+    start_calls = space.oracle_calls
+    started = time.perf_counter()
+    settled = settlement if settlement is not None else space.settle()
+    free = np.array(settled.free, dtype=np.intp)
+    fixed_value = np.zeros(space.n)
+    for i, v in settled.fixed.items():
+        fixed_value[i] = v
+    fixed_index = np.array(sorted(settled.fixed), dtype=np.intp)
+    fixed_divergence = divergence(fixed_value[fixed_index], theta_all[fixed_index])
+    theta_free = theta_all[free]
+    logit_theta = _logit(theta_free)
+    interior = np.array(settled.vertices, dtype=np.float64)[:, free].mean(axis=0)
+    state = _Active(list(settled.vertices), np.full(len(settled.vertices), 1.0), free)
+    state.weights /= state.weights.sum()
+    epsilon = initial_epsilon if free.size else 0.0
+    iterations, stop = 0, StopReason.ITERATIONS
+    weights_full = np.zeros(space.n)
+    while True:
+        mu = (1 - epsilon) * state.mean() + epsilon * interior
+        grad = _logit(mu) - logit_theta
+        if free.size == 0:
+            gap, stop = 0.0, StopReason.GAP
+            break
+        weights_full[free] = grad
+        vertex, _ = space.best_outcome(weights_full)
+        z = np.array(vertex, dtype=np.float64)[free]
+        gap = max(float(grad @ (mu - z)), 0.0)
+        value = divergence(mu, theta_free) + fixed_divergence
+        reason = _stop_reason(value, gap, alpha, gap_tolerance, divergence_tolerance)
+        if reason is None and iterations >= max_iterations:
+            reason = StopReason.ITERATIONS
+        if reason is None and time_limit_s is not None:
+            if time.perf_counter() - started > time_limit_s:
+                reason = StopReason.TIME
+        if reason is not None:
+            stop = reason
+            break
+        iterations += 1
+        toward_interior = float(grad @ (mu - interior))
+        if toward_interior < 0:
+            candidate = gap / (-4 * toward_interior)
+            if candidate < epsilon:
+                epsilon = min(candidate, epsilon / 2)
+        state.add(vertex)
+        _corrective(state, interior, epsilon, logit_theta, tolerance=max(gap * 0.1, 1e-14))
+    mu_full = fixed_value.copy()
+    mu_full[free] = mu
+    d = liquidity * (divergence(mu, theta_free) + fixed_divergence)
+    g = liquidity * gap
+    return ProjectionResult(
+        mu=tuple(float(v) for v in mu_full),
+        divergence=d,
+        gap=g,
+        profit_bound=d - g,
+        iterations=iterations,
+        oracle_calls=space.oracle_calls - start_calls,
+        active_set=tuple(state.outcomes),
+        weights=tuple(float(w) for w in state.weights),
+        interior_vertices=settled.vertices,
+        epsilon=epsilon,
+        settled=dict(settled.fixed),
+        stop=stop,
+    )
+
+
+def _stop_reason(
+    value: float, gap: float, alpha: float | None, gap_tolerance: float, divergence_tol: float
+) -> StopReason | None:
+    if gap <= gap_tolerance:
+        return StopReason.GAP
+    if divergence_tol > 0 and value < divergence_tol:
+        return StopReason.ARBITRAGE_FREE
+    if alpha is not None and alpha < 1 and value - gap >= alpha * value:
+        return StopReason.ALPHA
+    return None
+
+
+class _Active:
+    """Active outcomes (rows of ``matrix``, free coordinates only) and convex weights."""
+
+    def __init__(self, outcomes: list[Outcome], weights: np.ndarray, free: np.ndarray) -> None:
+        self.free = free
+        self.outcomes = outcomes
+        self.weights = weights
+        self.matrix = np.array(outcomes, dtype=np.float64)[:, free]
+        self.position = {o: j for j, o in enumerate(outcomes)}
+
+    def mean(self) -> np.ndarray:
+        return self.weights @ self.matrix
+
+    def add(self, outcome: Outcome) -> None:
+        if outcome in self.position:
+            return
+        self.position[outcome] = len(self.outcomes)
+        self.outcomes.append(outcome)
+        self.weights = np.append(self.weights, 0.0)
+        row = np.array(outcome, dtype=np.float64)[self.free]
+        self.matrix = np.vstack([self.matrix, row])
+
+    def prune(self) -> None:
+        keep = self.weights > 0
+        if keep.all():
+            return
+        self.outcomes = [o for o, k in zip(self.outcomes, keep, strict=True) if k]
+        self.weights = self.weights[keep] / self.weights[keep].sum()
+        self.matrix = self.matrix[keep]
+        self.position = {o: j for j, o in enumerate(self.outcomes)}
+
+
+def _corrective(
+    state: _Active,
+    interior: np.ndarray,
+    epsilon: float,
+    logit_theta: np.ndarray,
+    *,
+    tolerance: float,
+    max_steps: int = 200,
+) -> None:
+    """Re-optimize the active weights by pairwise Frank-Wolfe steps with exact line search."""
+    scale = 1 - epsilon
+    mu = scale * state.mean() + epsilon * interior
+    for _ in range(max_steps):
+        grad = _logit(mu) - logit_theta
+        scores = state.matrix @ grad
+        toward = int(np.argmin(scores))
+        support = np.flatnonzero(state.weights > 0)
+        away = int(support[np.argmax(scores[support])])
+        if scale * (float(state.weights @ scores) - scores[toward]) <= tolerance:
+            break
+        if away == toward:
+            break
+        direction_rows = state.matrix[toward] - state.matrix[away]
+        moved = np.flatnonzero(direction_rows)
+        if moved.size == 0:
+            break
+        step_max = float(state.weights[away])
+        step = _line_search(mu[moved], scale * direction_rows[moved], logit_theta[moved], step_max)
+        if step <= 0:
+            break
+        state.weights[toward] += step
+        state.weights[away] -= step
+        if state.weights[away] <= 1e-16:
+            state.weights[toward] += state.weights[away]
+            state.weights[away] = 0.0
+        mu[moved] += step * scale * direction_rows[moved]
+    state.prune()
+
+
+def _line_search(mu: np.ndarray, direction: np.ndarray, logit_theta: np.ndarray, top: float):
+    """Return argmin over [0, top] of the divergence along ``direction`` (safeguarded Newton)."""
+
+    def slope_and_curvature(step: float) -> tuple[float, float]:
+        point = np.clip(mu + step * direction, _CLIP, 1 - _CLIP)
+        slope = float(direction @ (np.log(point / (1 - point)) - logit_theta))
+        return slope, float((direction * direction) @ (1 / (point * (1 - point))))
+
+    start, _ = slope_and_curvature(0.0)
+    if start >= 0:
+        return 0.0
+    end, _ = slope_and_curvature(top)
+    if end <= 0:
+        return top
+    low, high, step = 0.0, top, top / 2
+    for _ in range(50):
+        derivative, curvature = slope_and_curvature(step)
+        if derivative > 0:
+            high = step
+        else:
+            low = step
+        if abs(derivative) <= 1e-6 * -start or high - low <= 1e-12 * top:
+            break
+        newton = step - derivative / curvature
+        step = newton if low < newton < high else (low + high) / 2
+    return step
+
+
+def implied_trade(result: ProjectionResult, theta: Sequence[float], liquidity: float = 1.0):
+    """Return the shares to buy (positive) or sell (negative) per security in an LMSR.
+
+    Moving an independent LMSR with liquidity b from prices theta to mu takes
+    b * (logit(mu_i) - logit(theta_i)) shares of security i: buy where mu > theta, sell where
+    mu < theta. Settled coordinates (mu exactly 0 or 1) need unbounded trades: +-inf.
+    """
+    trade = []
+    for m, p in zip(result.mu, theta, strict=True):
+        if m >= 1:
+            trade.append(math.inf)
+        elif m <= 0:
+            trade.append(-math.inf)
+        else:
+            trade.append(liquidity * (math.log(m / (1 - m)) - math.log(p / (1 - p))))
+    return tuple(trade)

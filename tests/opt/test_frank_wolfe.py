@@ -1,0 +1,90 @@
+"""Barrier Frank-Wolfe projection against a direct convex solve over enumerated outcomes."""
+
+import math
+import random
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from optkit import direct_projection, random_feasible_space
+from pythia.opt.dependencies import Dependencies, Security, exactly_one, implies
+from pythia.opt.frank_wolfe import StopReason, divergence, implied_trade, project
+from pythia.opt.outcomes import OutcomeSpace
+
+DIVERGENCE_TOLERANCE = 1e-7  # |D_fw - D_direct|, with the FW gap below 1e-9
+MU_TOLERANCE = 2e-3  # max |mu_fw - mu_direct|
+
+
+@settings(max_examples=25, deadline=None)
+@given(seed=st.integers(0, 10**6), n=st.integers(2, 12), rows=st.integers(0, 10))
+def test_projection_equals_direct_convex_solve(seed, n, rows):
+    rng = random.Random(seed)
+    space = random_feasible_space(rng, n, rows)
+    theta = [rng.uniform(0.02, 0.98) for _ in range(n)]
+
+    result = project(space, theta, alpha=None, gap_tolerance=1e-9, max_iterations=5000)
+
+    direct_value, direct_mu = direct_projection(space, theta)
+    assert result.stop is StopReason.GAP
+    assert result.divergence == pytest.approx(direct_value, abs=DIVERGENCE_TOLERANCE)
+    assert result.divergence <= direct_value + result.gap + 1e-8  # the direct solve's error
+    assert np.max(np.abs(np.array(result.mu) - direct_mu)) < MU_TOLERANCE
+    outcomes = np.array(space.enumerate_outcomes())
+    for i, value in result.settled.items():
+        assert result.mu[i] == value and np.all(outcomes[:, i] == value)
+    assert result.profit_bound == pytest.approx(result.divergence - result.gap)
+    assert math.isclose(sum(result.weights), 1.0)
+    assert all(space.contains(o) for o in result.active_set)
+
+
+def test_alpha_extraction_stops_early_with_the_bound():
+    deps = Dependencies(
+        tuple(Security(f"s{i}") for i in range(6)),
+        (exactly_one(["s0", "s1", "s2"]), implies("s3", "s0"), implies("s4", "s3")),
+    )
+    space = OutcomeSpace(deps)
+    theta = [0.5, 0.4, 0.3, 0.6, 0.7, 0.5]
+    quick = project(space, theta, alpha=0.9)
+    tight = project(space, theta, alpha=None, gap_tolerance=1e-10)
+    assert quick.stop is StopReason.ALPHA
+    assert quick.profit_bound >= 0.9 * quick.divergence
+    assert quick.iterations <= tight.iterations
+    assert quick.profit_bound <= tight.divergence + 1e-12
+
+
+def test_coherent_prices_have_zero_divergence():
+    deps = Dependencies(
+        (Security("a"), Security("b"), Security("c")), (exactly_one(["a", "b", "c"]),)
+    )
+    result = project(OutcomeSpace(deps), [0.2, 0.3, 0.5], alpha=None, gap_tolerance=1e-12)
+    assert result.divergence == pytest.approx(0, abs=1e-10)
+    assert result.mu == pytest.approx((0.2, 0.3, 0.5), abs=1e-5)
+
+
+def test_implied_trade_buys_where_mu_rises():
+    deps = Dependencies((Security("a"), Security("b")), (exactly_one(["a", "b"]),))
+    theta = [0.3, 0.3]
+    result = project(OutcomeSpace(deps), theta, alpha=None, gap_tolerance=1e-12)
+    assert result.mu == pytest.approx((0.5, 0.5), abs=1e-6)
+    assert result.divergence == pytest.approx(2 * divergence([0.5], [0.3]), abs=1e-9)
+    trade = implied_trade(result, theta)
+    assert trade[0] == pytest.approx(math.log(0.5 / 0.5) - math.log(0.3 / 0.7), abs=1e-5)
+    assert trade[0] > 0 and trade[1] > 0
+
+
+def test_settled_coordinates_are_exact_and_trade_unbounded():
+    deps = Dependencies(
+        (Security("a"), Security("b")), (exactly_one(["a", "b"]), implies("a", "b"))
+    )
+    result = project(OutcomeSpace(deps), [0.4, 0.4], alpha=None)
+    assert result.mu == (0.0, 1.0) and result.settled == {0: 0, 1: 1}
+    assert result.divergence == pytest.approx(-math.log(0.6) - math.log(0.4))
+    assert implied_trade(result, [0.4, 0.4]) == (-math.inf, math.inf)
+
+
+def test_theta_outside_the_open_box_is_rejected():
+    space = OutcomeSpace(Dependencies((Security("a"),), ()))
+    with pytest.raises(ValueError, match="strictly between"):
+        project(space, [1.0])

@@ -1,0 +1,94 @@
+"""The guaranteed-profit trade against a brute-force LP over every outcome."""
+
+import random
+from dataclasses import replace
+from decimal import Decimal
+from fractions import Fraction
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from optkit import brute_force_profit, exact_guaranteed_profit, random_books, random_feasible_space
+from pythia.opt.dependencies import Dependencies, Security, exactly_one, implies
+from pythia.opt.lp import Level, SecurityBook, best_guaranteed_trade, with_fee_rate
+from pythia.opt.outcomes import OutcomeSpace
+
+
+@settings(max_examples=30, deadline=None)
+@given(seed=st.integers(0, 10**6), n=st.integers(2, 12), rows=st.integers(1, 10))
+def test_profit_equals_brute_force_and_is_exact(seed, n, rows):
+    rng = random.Random(seed)
+    space = random_feasible_space(rng, n, rows)
+    books = random_books(rng, space.dependencies.ids)
+
+    trade = best_guaranteed_trade(space, books)
+
+    brute = brute_force_profit(space, books)
+    assert trade.lp_profit == pytest.approx(brute, abs=1e-6)
+    exact = exact_guaranteed_profit(space, trade.net_shares, trade.cash)
+    assert trade.profit == (exact if trade.fills else 0)
+    assert trade.profit >= 0
+    assert float(trade.profit) <= brute + 1e-9
+    lot_loss = sum(len(b.asks) + len(b.bids) for b in books) * Fraction(1, 100)
+    assert trade.profit >= Fraction(brute) - lot_loss - Fraction(1, 10**6)
+    assert trade.profit_micros == int(trade.profit * 10**6 // 1)
+    assert trade.exact_by_enumeration
+
+
+def test_combinatorial_arbitrage_across_venues():
+    """A implies B, yet A trades above B: buy B, sell A; plus an exactly-one basket."""
+    deps = Dependencies(
+        tuple(Security(i) for i in ("polymarket:a", "kalshi:b:yes", "x", "y")),
+        (implies("polymarket:a", "kalshi:b:yes"), exactly_one(["x", "y"])),
+    )
+    share = 1_000  # size decimals 3; prices have 3 decimals
+    books = [
+        SecurityBook("polymarket:a", bids=(Level(600, 10 * share), Level(550, 5 * share))),
+        SecurityBook("kalshi:b:yes", asks=(Level(550, 4 * share),)),
+        SecurityBook("x", asks=(Level(450, share),)),
+        SecurityBook("y", asks=(Level(500, 2 * share),)),
+    ]
+    books = [replace(b, price_decimals=3, size_decimals=3, lot=share) for b in books]
+    trade = best_guaranteed_trade(OutcomeSpace(deps), books)
+    # 4 shares of b at 0.55 against 4 of a at 0.60 (+0.2), 1 x + 1 y at 0.95 (+0.05)
+    assert trade.profit == Fraction(25, 100)
+    assert trade.profit_micros == 250_000
+    sells = {f.security_id: f.size for f in trade.fills if not f.is_buy}
+    assert sells == {"polymarket:a": 4_000}
+
+
+def test_no_arbitrage_means_no_trade():
+    deps = Dependencies((Security("a"), Security("b")), (exactly_one(["a", "b"]),))
+    books = [
+        SecurityBook("a", asks=(Level(5_100, 10**6),), bids=(Level(4_900, 10**6),)),
+        SecurityBook("b", asks=(Level(5_200, 10**6),), bids=(Level(4_800, 10**6),)),
+    ]
+    trade = best_guaranteed_trade(OutcomeSpace(deps), books)
+    assert trade.fills == () and trade.profit == 0 and trade.profit_micros == 0
+
+
+def test_rounding_to_lots_never_overstates():
+    """The LP buys 1.5 shares of each leg; lots of 1 share leave 1, with exact profit."""
+    deps = Dependencies((Security("a"), Security("b")), (exactly_one(["a", "b"]),))
+    books = [
+        SecurityBook("a", asks=(Level(4_000, 1_500_000),), lot=10**6),
+        SecurityBook("b", asks=(Level(5_000, 1_500_000),), lot=10**6),
+    ]
+    trade = best_guaranteed_trade(OutcomeSpace(deps), books)
+    assert trade.lp_profit == pytest.approx(0.15)
+    assert trade.profit == Fraction(1, 10)
+    assert [f.size for f in trade.fills] == [10**6, 10**6]
+
+
+def test_fee_rate_rounds_against_us():
+    book = SecurityBook("a", asks=(Level(3_333, 1),), bids=(Level(3_333, 1),))
+    charged = with_fee_rate(book, Decimal("0.01"))
+    assert charged.asks[0].price == 3_367  # 3366.33 up
+    assert charged.bids[0].price == 3_299  # 3299.67 down
+
+
+def test_unknown_book_is_rejected():
+    space = OutcomeSpace(Dependencies((Security("a"),), ()))
+    with pytest.raises(ValueError, match="unknown security"):
+        best_guaranteed_trade(space, [SecurityBook("b")])

@@ -1,0 +1,79 @@
+"""The outcome IP against brute-force enumeration."""
+
+import random
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from optkit import random_dependencies, random_feasible_space
+
+from pythia.opt.dependencies import Dependencies, Security, exactly_one, implies
+from pythia.opt.outcomes import ENUMERATION_LIMIT, OutcomeSpace
+
+
+@settings(max_examples=25, deadline=None)
+@given(seed=st.integers(0, 10**6), n=st.integers(2, 10), rows=st.integers(0, 8))
+def test_oracle_equals_enumeration(seed, n, rows):
+    rng = random.Random(seed)
+    space = random_feasible_space(rng, n, rows)
+    outcomes = np.array(space.enumerate_outcomes())
+    assert all(space.contains(o) for o in outcomes)
+    assert all(space.dependencies.is_valid(o) for o in outcomes)
+    for _ in range(3):
+        weights = np.array([rng.uniform(-1, 1) for _ in range(n)])
+        for maximize in (False, True):
+            outcome, value = space.best_outcome(weights, maximize=maximize)
+            values = outcomes @ weights
+            expected = values.max() if maximize else values.min()
+            assert value == pytest.approx(expected, abs=1e-12)
+            assert space.contains(outcome)
+
+
+@settings(max_examples=25, deadline=None)
+@given(seed=st.integers(0, 10**6), n=st.integers(2, 10), rows=st.integers(0, 10))
+def test_settle_finds_exactly_the_fixed_coordinates(seed, n, rows):
+    space = random_feasible_space(random.Random(seed), n, rows)
+    outcomes = np.array(space.enumerate_outcomes())
+    expected = {
+        i: int(outcomes[0, i]) for i in range(n) if np.all(outcomes[:, i] == outcomes[0, i])
+    }
+    settlement = space.settle()
+    assert settlement.fixed == expected
+    vertices = np.array(settlement.vertices)
+    assert all(space.contains(v) for v in vertices)
+    for i in settlement.free:
+        assert set(vertices[:, i]) == {0, 1}
+
+
+@settings(max_examples=20, deadline=None)
+@given(seed=st.integers(0, 10**6), n=st.integers(2, 8), rows=st.integers(3, 12))
+def test_contradiction_is_minimal(seed, n, rows):
+    deps = random_dependencies(random.Random(seed), n, rows)
+    space = OutcomeSpace(deps)
+    conflict = space.contradiction()
+    if conflict is None:
+        assert space.enumerate_outcomes()
+        return
+    assert not space.enumerate_outcomes()
+    assert OutcomeSpace(Dependencies(deps.securities, conflict)).find_outcome() is None
+    for dropped in conflict:
+        rest = tuple(c for c in conflict if c is not dropped)
+        assert OutcomeSpace(Dependencies(deps.securities, rest)).find_outcome() is not None
+
+
+def test_fixed_values_and_infeasible_pins():
+    deps = Dependencies(
+        (Security("a"), Security("b"), Security("c")),
+        (exactly_one(["a", "b"]), implies("c", "a")),
+    )
+    space = OutcomeSpace(deps)
+    assert space.find_outcome({2: 1}) == (1, 0, 1)
+    assert space.find_outcome({1: 1, 2: 1}) is None
+    assert space.best_outcome([0, 0, -1], fixed={1: 1}) == ((0, 1, 0), 0.0)
+
+
+def test_enumeration_is_capped():
+    ids = [Security(f"s{i}") for i in range(ENUMERATION_LIMIT + 1)]
+    with pytest.raises(ValueError, match="cannot enumerate"):
+        OutcomeSpace(Dependencies(tuple(ids), ())).enumerate_outcomes()
