@@ -12,7 +12,7 @@ from rich.table import Table
 from pythia.cli.data import data_app
 from pythia.cli.output import fail, print_json
 
-KINDS = ("groups", "stream", "binary")
+KINDS = ("groups", "stream", "binary", "bracket", "election")
 
 
 def parse_range(text: str) -> tuple[int, int]:
@@ -31,7 +31,9 @@ def synth(
         "groups",
         "--kind",
         help="What to generate: groups (a snapshot), stream (a replayable WS stream) or"
-        " binary (one bounded binary market with trades and a resolution, for market making).",
+        " binary (one bounded binary market with trades and a resolution, for market making),"
+        " bracket or election (linked markets with a dependency file, for combinatorial"
+        " arbitrage).",
     ),
     groups: int = typer.Option(7, "--groups", "-n", help="Number of events (7 plants every kind)."),
     outcomes: str = typer.Option(
@@ -51,6 +53,10 @@ def synth(
     duration_s: int = typer.Option(
         1800, "--duration", help="binary: seconds of market (one book step a second)."
     ),
+    securities: int = typer.Option(
+        12, "--securities", help="bracket / election: about this many securities."
+    ),
+    plants: int = typer.Option(2, "--plants", help="bracket / election: planted mispricings."),
     json_output: bool = typer.Option(False, "--json", help="Print truth.json to stdout."),
 ) -> None:
     """Write a SYNTHETIC snapshot (Gamma events, CLOB books) with planted opportunities.
@@ -82,6 +88,9 @@ def synth(
         return
     if kind == "binary":
         _binary(seed, out, duration_s, json_output)
+        return
+    if kind in ("bracket", "election"):
+        _combinatorial(kind, securities, plants, seed, out, json_output)
         return
     try:
         low, high = parse_range(outcomes)
@@ -129,6 +138,27 @@ def _stream(groups: int, outcomes: str, seed: int, out: Path, updates: int, json
     typer.echo(
         f"truth: {out / 'truth.json'}; replay it with:"
         f" pythia scan --data polymarket:{out / 'stream.jsonl'}"
+    )
+
+
+def _combinatorial(
+    kind: str, securities: int, plants: int, seed: int, out: Path, json_output: bool
+) -> None:
+    from pythia.data.synth_combinatorial import sized
+    from pythia.data.synth_combinatorial_snapshot import write_combinatorial_snapshot
+
+    try:
+        scenario = sized(kind, securities, plants=plants, seed=seed)
+        truth = write_combinatorial_snapshot(scenario, out)
+    except (ValueError, OSError) as error:
+        fail(error, json_output)
+    if json_output:
+        print_json(truth)
+        return
+    typer.echo(
+        f"SYNTHETIC {scenario.name}: {truth['securities']} securities, best guaranteed profit"
+        f" {truth['known_profit_decimal']} (no fees) in {out}; scan it with:"
+        f" pythia scan --snapshot {out}"
     )
 
 

@@ -35,6 +35,12 @@ def scan(
     min_profit: str = typer.Option(
         "0", "--min-profit", help="Least guaranteed profit reported, e.g. 0.50 (default 0)."
     ),
+    dependencies: Path = typer.Option(
+        None,
+        "--dependencies",
+        help="A dependency file (TOML/JSON: securities and logical constraints) for"
+        " combinatorial arbitrage; default: the snapshot's dependencies.toml if present.",
+    ),
     json_output: bool = typer.Option(
         False, "--json", help='Print {"opportunities": [...], "rejected": [...]}.'
     ),
@@ -53,8 +59,10 @@ def scan(
         cap = parse_amount(max_capital, "--max-capital")
         floor = parse_amount(min_profit, "--min-profit") or 0
         if snapshot is not None:
-            result, problems, title = _scan_snapshot(snapshot, cap, floor)
+            result, problems, title = _scan_snapshot(snapshot, cap, floor, dependencies)
         else:
+            if dependencies is not None:
+                raise ConfigError("--dependencies works with --snapshot only")
             result, problems, title = _scan_data(data, cap, floor, json_output)
     except (ConfigError, DataError) as error:
         fail(error, json_output)
@@ -68,11 +76,16 @@ def scan(
     _print_tables(result, title, over_time=data is not None)
 
 
-def _scan_snapshot(directory: Path, cap: int | None, floor: int):
+def _scan_snapshot(directory: Path, cap: int | None, floor: int, dependencies: Path | None):
     from pythia.service.scan import load_snapshot, run_scan
+    from pythia.strategy.arbitrage.combinatorial import load_dependencies
 
     snapshot = load_snapshot(directory)
-    result = run_scan(snapshot, cap, floor)
+    if dependencies is None:
+        found = [directory / f"dependencies.{ext}" for ext in ("toml", "json")]
+        dependencies = next((path for path in found if path.is_file()), None)
+    parsed = load_dependencies(dependencies) if dependencies is not None else None
+    result = run_scan(snapshot, cap, floor, parsed)
     problems = [p.as_dict() for p in snapshot.problems]
     loaded = ", ".join(f"{n} {part}" for part, n in sorted(snapshot.loaded.items()))
     title = f"Arbitrage in {directory} ({loaded or 'nothing loaded'})"

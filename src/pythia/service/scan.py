@@ -355,7 +355,10 @@ def _load_pairs(snapshot: Snapshot, path: Path) -> None:
 
 # ---- scanning ----------------------------------------------------------------------------------
 def run_scan(
-    snapshot: Snapshot, max_capital_micros: int | None = None, min_profit_micros: int = 0
+    snapshot: Snapshot,
+    max_capital_micros: int | None = None,
+    min_profit_micros: int = 0,
+    dependencies=None,
 ) -> dict:
     """Scan every binary market, group and pair of ``snapshot``.
 
@@ -365,7 +368,9 @@ def run_scan(
     """
     from pythia.service.scan_core import scan_all
 
-    opportunities, rejected = scan_all(snapshot, max_capital_micros, min_profit_micros)
+    opportunities, rejected = scan_all(
+        snapshot, max_capital_micros, min_profit_micros, dependencies
+    )
     return {
         "opportunities": [with_venue_id(snapshot, o.as_dict()) for o in opportunities],
         "rejected": [with_venue_id(snapshot, r.as_dict()) for r in rejected],

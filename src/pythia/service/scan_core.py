@@ -18,15 +18,19 @@ from __future__ import annotations
 from pythia.core.errors import ConfigError
 from pythia.service.scan import Snapshot
 from pythia.strategy.arbitrage.detect import scan_binary, scan_group, scan_pair
-from pythia.strategy.arbitrage.model import Opportunity, Rejected, RejectReason
+from pythia.strategy.arbitrage.model import Opportunity, OpportunityKind, Rejected, RejectReason
 from pythia.strategy.arbitrage.watch import SPLIT_VENUES
 
 
 def scan_all(
-    snapshot: Snapshot, max_capital_micros: int | None = None, min_profit_micros: int = 0
+    snapshot: Snapshot,
+    max_capital_micros: int | None = None,
+    min_profit_micros: int = 0,
+    dependencies=None,
 ) -> tuple[list[Opportunity], list[Rejected]]:
     """Scan ``snapshot``: one opportunity per (group or pair, kind), most profitable first,
-    and the groups, markets and pairs refused with a reason."""
+    and the groups, markets and pairs refused with a reason; with ``dependencies``
+    (:class:`pythia.opt.dependencies.Dependencies`) also the combinatorial basket."""
     fee_for = snapshot.fee_for()
     options = {
         "max_capital_micros": max_capital_micros,
@@ -73,7 +77,47 @@ def scan_all(
         opportunities, refusal = _scan_pair(snapshot, pair, fee_for, options)
         found += opportunities
         rejected += refusal
+    if dependencies is not None:
+        opportunities, refusal = scan_combinatorial(
+            snapshot, dependencies, fee_for, max_capital_micros, min_profit_micros
+        )
+        found += opportunities
+        rejected += refusal
     return best_per_kind(found), rejected
+
+
+def scan_combinatorial(
+    snapshot: Snapshot, dependencies, fee_for, max_capital_micros, min_profit_micros
+) -> tuple[list[Opportunity], list[Rejected]]:
+    """The best combinatorial basket over the dependency set (buys only; a YES sold is a
+    NO bought), exactly priced; or why there is none."""
+    from pythia.strategy.arbitrage.combinatorial import CombinatorialWatch
+
+    watch = CombinatorialWatch(dependencies, fee_for, min_profit_micros=min_profit_micros)
+    group = watch.group
+    missing = missing_books(snapshot, dependencies.ids)
+    if missing:
+        return [], [unsynced(group, missing, OpportunityKind.COMBINATORIAL)]
+    halted = [i for i in dependencies.ids if _halted(snapshot, i)]
+    if halted:
+        detail = f"halted: {', '.join(halted[:3])}"
+        return [], [Rejected(group, RejectReason.HALTED, detail, OpportunityKind.COMBINATORIAL)]
+    try:
+        found = watch.evaluate(snapshot.instruments, snapshot.books)
+    except ConfigError as error:
+        return [], [Rejected(group, RejectReason.UNSUPPORTED, str(error))]
+    if found is None:
+        return [], []
+    if max_capital_micros is not None and found.capital_micros > max_capital_micros:
+        detail = f"the basket needs {found.capital_micros} micro-units, above --max-capital"
+        kind = OpportunityKind.COMBINATORIAL
+        return [], [Rejected(group, RejectReason.NO_LIQUIDITY, detail, kind)]
+    return [found], []
+
+
+def _halted(snapshot: Snapshot, instrument_id: str) -> bool:
+    market = getattr(snapshot.instruments.get(instrument_id), "market_id", None)
+    return any(key in snapshot.halted for key in (instrument_id, market) if key)
 
 
 def _scan_pair(snapshot: Snapshot, pair, fee_for, options) -> tuple[list, list]:

@@ -22,6 +22,7 @@ class OpportunityKind(enum.Enum):
     BACK_ALL = "back_all"  # Betfair: back every runner below a 100% book
     LAY_ALL = "lay_all"  # Betfair: lay every runner above a 100% book
     CROSS_VENUE = "cross_venue"  # YES on one venue + NO on the other below 1
+    COMBINATORIAL = "combinatorial"  # buys across logically linked markets (a dependency file)
 
 
 class RejectReason(enum.Enum):

@@ -45,6 +45,7 @@ from pythia.model.orders import TimeInForce
 from pythia.orders.multileg import ExecutionStatus, LegPlan, LegState, Phase, Role
 from pythia.portfolio.valuation import commission_micros
 from pythia.sim.cash import is_odds
+from pythia.strategy.arbitrage.combinatorial import CombinatorialWatch, load_dependencies
 from pythia.strategy.arbitrage.execution import BasketExecution
 from pythia.strategy.arbitrage.levels import default_lot
 from pythia.strategy.arbitrage.model import Opportunity, OpportunityKind
@@ -61,6 +62,7 @@ from pythia.strategy.registry import register
 
 SHORT_KINDS = frozenset({OpportunityKind.BINARY_SHORT, OpportunityKind.GROUP_YES_SHORT})
 LONG_KINDS = tuple(kind for kind in OpportunityKind if kind not in SHORT_KINDS)
+COMBO_TIMER = "arbitrage:combinatorial"
 _TERMINAL = frozenset(
     {OrderStatus.FILLED, OrderStatus.CANCELED, OrderStatus.REJECTED, OrderStatus.EXPIRED}
 )
@@ -128,6 +130,10 @@ class ArbitrageStrategy(Strategy):
         )
         for definition in ctx.instruments():
             self.watch.define(definition)
+        self.combo = self._combinatorial(params)
+        self.combo_every_ns = int(params.get("combinatorial_every_ms", 250)) * NS_PER_MS
+        self.combo_next_ns = 0
+        self.combo_dirty = False
         self.executions: list[BasketExecution] = []
         self.active: dict[str, BasketExecution] = {}
         self.by_order: dict[str, BasketExecution] = {}
@@ -154,6 +160,38 @@ class ArbitrageStrategy(Strategy):
 
     def on_instrument(self, definition: Instrument | OutcomeGroup) -> None:
         self.watch.define(definition)
+        if self.combo is not None:
+            self.combo_reads = self.combo.reads(self.watch.instruments)
+
+    def _combinatorial(self, params) -> CombinatorialWatch | None:
+        """The dependency basket of ``params["dependencies"]`` (a TOML/JSON file, or the
+        document inline), traded as kind ``combinatorial``; None when not configured."""
+        source = params.get("dependencies")
+        if source is None:
+            return None
+        combo = CombinatorialWatch(
+            load_dependencies(source),
+            lambda instrument: self.ctx.fee_model(instrument.id),
+            name=str(params.get("dependencies_name", "combinatorial")),
+            min_profit_micros=self.min_profit,
+        )
+        self.combo_reads = combo.reads(self.watch.instruments)
+        return combo
+
+    def _evaluate_combinatorial(self) -> None:
+        now = self.ctx.now_ns()
+        if now < self.combo_next_ns:
+            self.ctx.set_timer(COMBO_TIMER, self.combo_next_ns)
+            return
+        self.combo_dirty = False
+        self.combo_next_ns = now + self.combo_every_ns
+        opportunity = self.combo.evaluate(self.watch.instruments, self.ctx.books())
+        self.current.pop(self.combo.group, None)
+        if opportunity is not None:
+            self.seen += 1
+            self.current[opportunity.group] = (now, opportunity)
+            self.ctx.announce("opportunity", self._row(opportunity.group))
+            self._consider(opportunity)
 
     def _skip(self, reason: str) -> None:
         self.skipped[reason] = self.skipped.get(reason, 0) + 1
@@ -190,6 +228,9 @@ class ArbitrageStrategy(Strategy):
             self.current[opportunity.group] = (self.ctx.now_ns(), opportunity)
             self.ctx.announce("opportunity", self._row(opportunity.group))
             self._consider(opportunity)
+        if self.combo is not None and instrument_id in self.combo_reads:
+            self.combo_dirty = True
+            self._evaluate_combinatorial()
 
     def opportunities(self) -> list[dict]:
         return [self._row(group) for group in sorted(getattr(self, "current", {}))]
@@ -228,6 +269,10 @@ class ArbitrageStrategy(Strategy):
             return self._skip("max_executions")
         if self.ctx.balance(opportunity.currency) < opportunity.capital_micros:
             return self._skip("insufficient_balance")
+        if opportunity.kind is OpportunityKind.COMBINATORIAL and (
+            self.combo.basket_outcomes(self.watch.instruments) is None
+        ):
+            return self._skip("too_many_outcomes")
         self._enter(opportunity, signature)
 
     # ---- entering ------------------------------------------------------------------------
@@ -240,7 +285,10 @@ class ArbitrageStrategy(Strategy):
             plan = LegPlan(leg.instrument_id, leg.side, leg.price_limit, leg.size)
             legs.append(LegState(plan, instrument, default_lot(instrument)))
         group = self.watch.groups.get(opportunity.group)
-        if group is not None:
+        if opportunity.kind is OpportunityKind.COMBINATORIAL:
+            outcomes = self.combo.basket_outcomes(instruments)
+            commission = 0
+        elif group is not None:
             outcomes = group_outcomes(group, instruments)
             commission = ctx.commission_bps(group.instrument_ids[0])
         else:
@@ -301,6 +349,10 @@ class ArbitrageStrategy(Strategy):
         self._advance(execution)
 
     def on_timer(self, name: str, ts_ns: int) -> None:
+        if name == COMBO_TIMER:
+            if self.combo_dirty:
+                self._evaluate_combinatorial()
+            return
         if not name.startswith(TIMER_PREFIX):
             return
         execution_id = name[len(TIMER_PREFIX) :]
