@@ -325,3 +325,80 @@ def test_pairs_toml_escapes_what_toml_needs():
     result = match_markets([a], [b])
     parsed = tomllib.loads(pairs_toml(result, "x"))
     assert parsed["pair"][0]["yes_a"] == weird
+
+
+# ---- candidate dependencies ---------------------------------------------------------------------
+def test_dependency_candidates_are_similar_titles_ending_close_together():
+    from pythia.service.match_dependencies import dependencies_toml, dependency_candidates
+    from pythia.strategy.arbitrage.combinatorial import load_dependencies
+
+    markets = [
+        _describe(
+            "polymarket",
+            "nom",
+            "Will Gavin Newsom win the 2028 Democratic nomination?",
+            "2028-08-20T00:00:00Z",
+        ),
+        _describe(
+            "kalshi",
+            "PRES",
+            "Will Gavin Newsom win the 2028 presidential election?",
+            "2028-11-07T00:00:00Z",
+        ),
+        _describe(
+            "kalshi", "CA", "Will Gavin Newsom win California in 2028?", "2028-11-07T00:00:00Z"
+        ),
+        _describe("polymarket", "btc", "Will Bitcoin reach $200k in 2028?", "2028-12-31T00:00:00Z"),
+        _describe(
+            "polymarket", "btc2", "Will Bitcoin reach $300k in 2028?", "2028-12-31T00:00:00Z"
+        ),
+    ]
+    found = dependency_candidates(markets, min_score=55, max_days=100)
+    pairs = {frozenset((c.a.market_id, c.b.market_id)) for c in found}
+    assert frozenset(("nom", "PRES")) in pairs  # similar, 79 days apart
+    assert frozenset(("PRES", "CA")) in pairs
+    assert frozenset(("btc", "btc2")) not in pairs  # numbers conflict: different questions
+    assert not any("btc" in p and "nom" in p for p in pairs)
+    close = dependency_candidates(markets, min_score=55, max_days=10)
+    assert frozenset(("nom", "PRES")) not in {
+        frozenset((c.a.market_id, c.b.market_id)) for c in close
+    }
+    text = dependencies_toml(found, "--snapshot x")
+    assert "UNCONFIRMED" in text and '# kind = "implies"' in text
+    doc = load_dependencies_text(text, load_dependencies)
+    assert {s for s in doc.ids} >= {"kalshi:PRES:yes", "polymarket:nom:yes"}
+    assert doc.constraints == ()  # nothing is asserted until a person uncomments it
+
+
+def load_dependencies_text(text: str, loader):
+    import tempfile
+    from pathlib import Path
+
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "deps.toml"
+        path.write_text(text)
+        return loader(path)
+
+
+def test_match_dependencies_cli_writes_a_file_to_review(snap, tmp_path):
+    from typer.testing import CliRunner
+
+    from pythia.cli.main import app
+
+    out = tmp_path / "deps.toml"
+    result = CliRunner().invoke(
+        app,
+        [
+            "match",
+            "--snapshot",
+            str(snap),
+            "--dependencies",
+            "--min-score",
+            "50",
+            "--out",
+            str(out),
+            "--json",
+        ],
+    )
+    assert result.exit_code == 0, result.output
+    assert out.read_text().startswith("# Candidate dependencies")

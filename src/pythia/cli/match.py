@@ -33,6 +33,12 @@ def match(
         None, "--out", "-o", help="Write the suggestions as a pairs.toml for review."
     ),
     force: bool = typer.Option(False, "--force", help="Overwrite the --out file if it exists."),
+    dependencies: bool = typer.Option(
+        False,
+        "--dependencies",
+        help="Suggest candidate DEPENDENT markets (similar titles, close end dates, any venue)"
+        " as a dependency file to review, instead of same-proposition pairs.",
+    ),
 ) -> None:
     """Suggest Polymarket-Kalshi pairs of the same proposition, for a person to confirm.
 
@@ -47,6 +53,9 @@ def match(
 
     if snapshot is None:
         fail("give --snapshot DIR", json_output)
+    if dependencies:
+        _match_dependencies(snapshot, min_score, max_days, json_output, out, force)
+        return
     min_score = DEFAULT_MIN_SCORE if min_score is None else min_score
     max_days = DEFAULT_MAX_DAYS if max_days is None else max_days
     try:
@@ -77,6 +86,42 @@ def match(
         print_json(report)
         return
     _print_table(report, f"Suggested pairs in {snapshot}")
+
+
+def _match_dependencies(snapshot, min_score, max_days, json_output, out, force) -> None:
+    from pythia.service.match import read_markets
+    from pythia.service.match_dependencies import (
+        DEFAULT_DEPENDENCY_SCORE,
+        candidates_report,
+        dependencies_toml,
+        dependency_candidates,
+    )
+
+    min_score = DEFAULT_DEPENDENCY_SCORE if min_score is None else min_score
+    max_days = 30.0 if max_days is None else max_days
+    try:
+        if out is not None and out.exists() and not force:
+            raise ConfigError(f"{out} exists: it may hold confirmed rules (--force overwrites it)")
+        found = read_markets(snapshot, require_both=False)
+    except (ConfigError, DataError) as error:
+        fail(error, json_output)
+    markets = [*found.polymarket, *found.kalshi]
+    candidates = dependency_candidates(markets, min_score=min_score, max_days=max_days)
+    if out is not None:
+        settings = f"--snapshot {snapshot} --min-score {min_score:g} --max-days {max_days:g}"
+        out.write_text(dependencies_toml(candidates, settings))
+        typer.echo(f"wrote {len(candidates)} candidate(s) to {out}: review them", err=True)
+    report = candidates_report(candidates)
+    if json_output:
+        print_json(report)
+        return
+    table = Table(title=f"Candidate dependent markets in {snapshot} (unconfirmed)")
+    for column in ("score", "days", "a", "b"):
+        table.add_column(column)
+    for row in report["candidates"]:
+        days = "?" if row["days_apart"] is None else f"{row['days_apart']:.1f}"
+        table.add_row(f"{row['score']:.1f}", days, row["title_a"], row["title_b"])
+    Console().print(table)
 
 
 def _print_table(report: dict, title: str) -> None:

@@ -55,7 +55,7 @@ class SnapshotMarkets:
     loaded: dict[str, int] = field(default_factory=dict)
 
 
-def read_markets(directory: Path | str) -> SnapshotMarkets:
+def read_markets(directory: Path | str, require_both: bool = True) -> SnapshotMarkets:
     """Describe every Polymarket and Kalshi market of a snapshot directory.
 
     ``ConfigError`` when the directory is missing or either side has no market; problems
@@ -70,6 +70,8 @@ def read_markets(directory: Path | str) -> SnapshotMarkets:
         _read_gamma(sink, path, polymarket)
     kalshi_markets = _read_kalshi(sink, _files(root / "kalshi", JSON_SUFFIXES))
     found = SnapshotMarkets(list(polymarket.values()), kalshi_markets, sink.problems, sink.loaded)
+    if not require_both and (found.polymarket or found.kalshi):
+        return found
     for venue, where, described in (
         ("Polymarket", "events/*.json", found.polymarket),
         ("Kalshi", "kalshi/*.json", found.kalshi),
