@@ -48,6 +48,10 @@ def test_scan_finds_the_planted_combinatorial_profit(tmp_path, kind):
     assert Decimal(basket["profit"]) == Decimal(truth["known_profit_decimal"])  # no fees
     assert all(leg["side"] == "buy" for leg in basket["legs"])
     assert set(basket) >= {"group", "currency", "legs", "cost", "fees", "guaranteed_payout"}
+    projection = result["projection"]  # Frank-Wolfe on the mid prices
+    divergence, gap = Decimal(projection["divergence"]), Decimal(projection["gap"])
+    assert divergence >= Decimal(projection["profit_bound"]) >= 0 and gap <= Decimal("1e-6")
+    assert set(projection["prices"]) == set(truth["ids"].values())
 
 
 def test_a_fee_makes_the_basket_smaller_never_larger(tmp_path):

@@ -74,6 +74,13 @@ def scan(
         print_json(result)
         return
     _print_tables(result, title, over_time=data is not None)
+    projection = result.get("projection")
+    if projection is not None:
+        typer.echo(
+            f"Frank-Wolfe projection of the mid prices: divergence D {projection['divergence']},"
+            f" gap g {projection['gap']}, guaranteed profit bound D - g"
+            f" {projection['profit_bound']} per unit of LMSR liquidity ({projection['stop']})"
+        )
 
 
 def _scan_snapshot(directory: Path, cap: int | None, floor: int, dependencies: Path | None):

@@ -371,10 +371,15 @@ def run_scan(
     opportunities, rejected = scan_all(
         snapshot, max_capital_micros, min_profit_micros, dependencies
     )
-    return {
+    result = {
         "opportunities": [with_venue_id(snapshot, o.as_dict()) for o in opportunities],
         "rejected": [with_venue_id(snapshot, r.as_dict()) for r in rejected],
     }
+    if dependencies is not None:
+        from pythia.service.scan_core import project_prices
+
+        result["projection"] = project_prices(snapshot, dependencies)
+    return result
 
 
 def with_venue_id(snapshot: Snapshot, entry: dict) -> dict:

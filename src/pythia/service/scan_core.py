@@ -115,6 +115,39 @@ def scan_combinatorial(
     return [found], []
 
 
+def project_prices(snapshot: Snapshot, dependencies) -> dict:
+    """Project the securities' mid prices onto the arbitrage-free set (Frank-Wolfe, KL /
+    LMSR divergence): the divergence D, the gap g, the guaranteed profit bound D - g per unit
+    of LMSR liquidity, and the projected prices. A security's price theta is its book's mid
+    (the one side there is, or 0.5 without a book), kept inside (0, 1)."""
+    from pythia.opt.frank_wolfe import project
+    from pythia.opt.outcomes import OutcomeSpace
+
+    theta = []
+    for security in dependencies.ids:
+        book = snapshot.books.get(security)
+        instrument = snapshot.instruments.get(security)
+        one = getattr(instrument, "one", 1)
+        bid = book.best_bid_price if book is not None else None
+        ask = book.best_ask_price if book is not None else None
+        quotes = [q for q in (bid, ask) if q is not None]
+        price = sum(quotes) / len(quotes) / one if quotes else 0.5
+        theta.append(min(max(price, 1e-4), 1 - 1e-4))
+    result = project(OutcomeSpace(dependencies), theta, alpha=None, gap_tolerance=1e-9)
+    return {
+        "divergence": f"{result.divergence:.9f}",
+        "gap": f"{result.gap:.9f}",
+        "profit_bound": f"{result.profit_bound:.9f}",
+        "iterations": result.iterations,
+        "oracle_calls": result.oracle_calls,
+        "stop": result.stop.value,
+        "prices": {
+            security: {"theta": round(t, 6), "projected": round(m, 6)}
+            for security, t, m in zip(dependencies.ids, theta, result.mu, strict=True)
+        },
+    }
+
+
 def _halted(snapshot: Snapshot, instrument_id: str) -> bool:
     market = getattr(snapshot.instruments.get(instrument_id), "market_id", None)
     return any(key in snapshot.halted for key in (instrument_id, market) if key)
