@@ -124,28 +124,47 @@ def exact_guaranteed_profit(space: OutcomeSpace, net, cash: Fraction) -> Fractio
 
 
 def direct_projection(space: OutcomeSpace, theta) -> tuple[float, np.ndarray]:
-    """Return (D, mu) minimizing D(mu||theta) over mu = softmax(eta) @ outcomes (L-BFGS-B).
+    """Return (D, mu) minimizing D(mu||theta) over convex weights of every enumerated outcome.
 
-    Every enumerated outcome gets a weight; the softmax keeps mu inside conv(outcomes).
+    Two L-BFGS-B runs: weights as a softmax (smooth, never exactly 0) and as non-negative
+    bounded variables (reach 0); both give points of conv(outcomes), the lower one is kept.
     """
     outcomes = np.array(space.enumerate_outcomes(), dtype=float)
     theta = np.asarray(theta)
     logit_theta = np.log(theta) - np.log1p(-theta)
+    options = {"ftol": 1e-16, "gtol": 1e-13, "maxiter": 20000, "maxcor": 30}
 
-    def objective(eta):
-        weights = np.exp(eta - eta.max())
-        weights /= weights.sum()
+    def value_and_grad_mu(weights):
         mu = np.clip(weights @ outcomes, 1e-300, 1 - 1e-16)
-        grad_mu = np.log(mu) - np.log1p(-mu) - logit_theta
-        scores = outcomes @ grad_mu
-        return divergence(mu, theta), weights * (scores - weights @ scores)
+        return divergence(mu, theta), np.log(mu) - np.log1p(-mu) - logit_theta, mu
 
-    result = minimize(
-        objective,
-        np.zeros(len(outcomes)),
+    def softmax(eta):
+        weights = np.exp(eta - eta.max())
+        return weights / weights.sum()
+
+    def by_softmax(eta):
+        weights = softmax(eta)
+        value, grad_mu, _ = value_and_grad_mu(weights)
+        scores = outcomes @ grad_mu
+        return value, weights * (scores - weights @ scores)
+
+    def by_bounds(raw):
+        total = max(raw.sum(), 1e-300)
+        value, grad_mu, mu = value_and_grad_mu(raw / total)
+        return value, (outcomes @ grad_mu - mu @ grad_mu) / total
+
+    count = len(outcomes)
+    smooth = minimize(by_softmax, np.zeros(count), jac=True, method="L-BFGS-B", options=options)
+    bounded = minimize(
+        by_bounds,
+        np.ones(count),
         jac=True,
         method="L-BFGS-B",
-        options={"ftol": 1e-16, "gtol": 1e-13, "maxiter": 20000, "maxcor": 30},
+        bounds=[(0, None)] * count,
+        options=options,
     )
-    weights = np.exp(result.x - result.x.max())
-    return float(result.fun), (weights / weights.sum()) @ outcomes
+    candidates = [softmax(smooth.x)]
+    if bounded.x.sum() > 0:
+        candidates.append(bounded.x / bounded.x.sum())
+    best = min(candidates, key=lambda w: value_and_grad_mu(w)[0])
+    return value_and_grad_mu(best)[0], best @ outcomes

@@ -6,8 +6,8 @@ import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from optkit import random_dependencies, random_feasible_space
 
+from optkit import random_dependencies, random_feasible_space
 from pythia.opt.dependencies import Dependencies, Security, exactly_one, implies
 from pythia.opt.outcomes import ENUMERATION_LIMIT, OutcomeSpace
 
@@ -77,3 +77,15 @@ def test_enumeration_is_capped():
     ids = [Security(f"s{i}") for i in range(ENUMERATION_LIMIT + 1)]
     with pytest.raises(ValueError, match="cannot enumerate"):
         OutcomeSpace(Dependencies(tuple(ids), ())).enumerate_outcomes()
+
+
+@settings(max_examples=15, deadline=None)
+@given(seed=st.integers(0, 10**6), n=st.integers(2, 10), rows=st.integers(0, 8))
+def test_bounded_oracle_bounds_the_minimum(seed, n, rows):
+    rng = random.Random(seed)
+    space = random_feasible_space(rng, n, rows)
+    weights = np.array([rng.uniform(-1, 1) for _ in range(n)])
+    outcome, value, bound = space.bounded_outcome(weights, time_limit_s=10.0)
+    minimum = (np.array(space.enumerate_outcomes()) @ weights).min()
+    assert space.contains(outcome)
+    assert bound <= minimum + 1e-12 and value == pytest.approx(minimum, abs=1e-12)

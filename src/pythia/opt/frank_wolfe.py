@@ -100,11 +100,14 @@ def project(
     time_limit_s: float | None = None,
     initial_epsilon: float = 0.1,
     settlement: Settlement | None = None,
+    oracle_time_limit_s: float | None = None,
 ) -> ProjectionResult:
     """Project ``theta`` onto conv(valid outcomes) under the LMSR divergence (see module).
 
     ``alpha=None`` disables alpha-extraction (run to ``gap_tolerance``). ``settlement`` may
     reuse an earlier ``space.settle()``. A time limit makes the result machine dependent.
+    ``oracle_time_limit_s`` caps each IP call: the step then uses the best outcome found and
+    the gap is bounded with the IP's dual bound, so D - g stays a valid guarantee.
     """
     theta_all = np.asarray(theta, dtype=np.float64)
     if theta_all.shape != (space.n,) or np.any((theta_all <= 0) | (theta_all >= 1)):
@@ -133,9 +136,13 @@ def project(
             gap, stop = 0.0, StopReason.GAP
             break
         weights_full[free] = grad
-        vertex, _ = space.best_outcome(weights_full)
-        z = np.array(vertex, dtype=np.float64)[free]
-        gap = max(float(grad @ (mu - z)), 0.0)
+        if oracle_time_limit_s is None:
+            vertex, _ = space.best_outcome(weights_full)
+            z = np.array(vertex, dtype=np.float64)[free]
+            gap = max(float(grad @ (mu - z)), 0.0)
+        else:
+            vertex, _, bound = space.bounded_outcome(weights_full, time_limit_s=oracle_time_limit_s)
+            gap = max(float(grad @ mu) - bound, 0.0)
         value = divergence(mu, theta_free) + fixed_divergence
         reason = _stop_reason(value, gap, alpha, gap_tolerance, divergence_tolerance)
         if reason is None and iterations >= max_iterations:

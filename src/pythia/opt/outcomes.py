@@ -29,6 +29,7 @@ Outcome = tuple[int, ...]
 _RELAXATION_PATIENCE = 10  # fractional LP optima in a row before the LP is paused
 _RELAXATION_PAUSE = 20  # oracle calls that go straight to the MIP in the first pause
 _INTEGRALITY = 1e-9
+_FEASIBLE_POINT = 2  # HiGHS solution status: a feasible primal point exists
 _FAILED = (-1,)  # placeholder outcome: the relaxation's optimum was fractional
 
 ENUMERATION_LIMIT = 22
@@ -122,6 +123,8 @@ class OutcomeSpace:
         self._enumerated: tuple[Outcome, ...] | None = None
         self.oracle_calls = 0
         self.relaxation_hits = 0
+        self._time_limited = False
+        self._last_bound = -np.inf
 
     def contains(self, outcome: Sequence[int]) -> bool:
         """Return whether a 0/1 vector satisfies every row (exact integer arithmetic)."""
@@ -147,6 +150,27 @@ class OutcomeSpace:
             raise ConfigError("no valid outcome satisfies the constraints (and fixed values)")
         value = float(np.dot(weights, found))
         return found, value
+
+    def bounded_outcome(
+        self, weights: Sequence[float], *, time_limit_s: float
+    ) -> tuple[Outcome, float, float]:
+        """Return (outcome, value, bound) minimizing ``weights . z`` within a time limit.
+
+        ``bound`` is at most the true minimum (HiGHS's MIP dual bound); it equals ``value``
+        when the IP was solved to optimality. The outcome is valid either way.
+        """
+        vector = np.asarray(weights, dtype=np.float64)
+        self._highs.setOptionValue("time_limit", float(time_limit_s))
+        self._time_limited = True
+        try:
+            outcome = self._solve(vector, False, None)
+        finally:
+            self._highs.setOptionValue("time_limit", highspy.kHighsInf)
+            self._time_limited = False
+        if outcome is None:
+            raise ConfigError("no valid outcome satisfies the constraints")
+        value = float(np.dot(vector, outcome))
+        return outcome, value, min(value, self._last_bound)
 
     def find_outcome(self, fixed: Mapping[int, int] | None = None) -> Outcome | None:
         """Return some valid outcome agreeing with ``fixed``, or None if there is none."""
@@ -196,9 +220,16 @@ class OutcomeSpace:
             status = highs.getModelStatus()
             if status == highspy.HighsModelStatus.kInfeasible:
                 return None
-            if status != highspy.HighsModelStatus.kOptimal:
+            timed_out = (
+                self._time_limited
+                and status == highspy.HighsModelStatus.kTimeLimit
+                and highs.getInfo().primal_solution_status == _FEASIBLE_POINT
+            )
+            if status != highspy.HighsModelStatus.kOptimal and not timed_out:
                 raise RuntimeError(f"HiGHS failed on the outcome program: {status}")
             values = np.asarray(highs.getSolution().col_value)
+            value = float(np.dot(weights, np.rint(values)))
+            self._last_bound = highs.getInfo().mip_dual_bound if timed_out else value
         finally:
             if fixed:
                 highs.changeColsBounds(
