@@ -217,3 +217,28 @@ def test_odds_space_rounds_backs_up_and_lays_down_the_ladder():
     assert runner.ticks.is_valid(back) and runner.ticks.is_valid(lay)
     assert space.passive(Side.BUY, 290, 300, 310) == 305  # above the odds to back
     assert space.passive(Side.SELL, 320, 300, 310) == 305  # below the odds to lay
+
+
+def test_group_room_counts_a_yes_no_pair_group_once():
+    """A group made of a market's YES and NO tokens: holding 30 YES and 10 NO is an exposure
+    range of 20, not 40 (the NO is its own outcome, not a hedge to subtract twice)."""
+    from types import SimpleNamespace
+
+    from pythia.model.instruments import GroupKind, OutcomeGroup
+    from pythia.strategy.making.params import MakerParams
+    from pythia.strategy.making.strategy import GlftMaker
+
+    group = OutcomeGroup("g", "pm", GroupKind.NEG_RISK, ("y", "n"))
+    tokens = {
+        "y": SimpleNamespace(complement_id="n"),
+        "n": SimpleNamespace(complement_id="y"),
+        "g": group,
+    }
+    positions = {"y": 30, "n": 10}
+    maker = GlftMaker({"instrument": "y"})
+    maker.ctx = SimpleNamespace(instrument=tokens.__getitem__, position=positions.get)
+    params = {"instrument": "y", "group_limit": 25, "size": 1, "max_inventory": 100}
+    maker.p = MakerParams.from_params(params, "glft")
+    market = SimpleNamespace(id="y", group_id="g")
+    buy, sell = maker._group_rooms(market, 1_000, 1_000)
+    assert (buy, sell) == (5, 45)  # range 20 now: 5 more YES reach 25; selling YES shrinks it

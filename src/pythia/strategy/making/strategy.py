@@ -384,10 +384,14 @@ class GlftMaker(Strategy):
         if not isinstance(group, OutcomeGroup) or market.id not in group.instrument_ids:
             return buy, sell
         nets = []
+        members = set(group.instrument_ids)
         for member in group.instrument_ids:
             instrument = self.ctx.instrument(member)
             complement = getattr(instrument, "complement_id", None)
-            no = self.ctx.position(complement) if complement else 0
+            # a complement that is itself a member (a YES/NO pair as a group) is its own
+            # outcome: counting it against this member too would double the exposure
+            counted = complement if complement and complement not in members else None
+            no = self.ctx.position(counted) if counted else 0
             nets.append(self.ctx.position(member) - no)
         index = group.instrument_ids.index(market.id)
         room_buy, room_sell = group_room(nets, index, self.p.group_limit, not group.augmented)
