@@ -268,17 +268,20 @@ def _line_search(mu: np.ndarray, direction: np.ndarray, logit_theta: np.ndarray,
     """Return argmin over [0, top] of the divergence along ``direction`` (safeguarded Newton)."""
 
     def slope_and_curvature(step: float) -> tuple[float, float]:
-        point = np.clip(mu + step * direction, _CLIP, 1 - _CLIP)
+        point = (mu + step * direction).clip(_CLIP, 1 - _CLIP)
         slope = float(direction @ (np.log(point / (1 - point)) - logit_theta))
         return slope, float((direction * direction) @ (1 / (point * (1 - point))))
 
-    start, _ = slope_and_curvature(0.0)
+    start, curvature = slope_and_curvature(0.0)
     if start >= 0:
         return 0.0
-    end, _ = slope_and_curvature(top)
-    if end <= 0:
-        return top
-    low, high, step = 0.0, top, top / 2
+    newton = -start / curvature  # the first Newton step from 0: usually near the minimum
+    if newton >= top:
+        end, _ = slope_and_curvature(top)
+        if end <= 0:
+            return top
+    low, high = 0.0, top  # the slope is increasing (convex): the minimum is in [low, high]
+    step = newton if newton < top else top / 2
     for _ in range(50):
         derivative, curvature = slope_and_curvature(step)
         if derivative > 0:
