@@ -61,9 +61,7 @@ def scan(
         if snapshot is not None:
             result, problems, title = _scan_snapshot(snapshot, cap, floor, dependencies)
         else:
-            if dependencies is not None:
-                raise ConfigError("--dependencies works with --snapshot only")
-            result, problems, title = _scan_data(data, cap, floor, json_output)
+            result, problems, title = _scan_data(data, cap, floor, json_output, dependencies)
     except (ConfigError, DataError) as error:
         fail(error, json_output)
     for problem in problems:
@@ -99,12 +97,14 @@ def _scan_snapshot(directory: Path, cap: int | None, floor: int, dependencies: P
     return result, problems, title
 
 
-def _scan_data(dataset: str, cap: int | None, floor: int, quiet: bool):
+def _scan_data(dataset: str, cap: int | None, floor: int, quiet: bool, dependencies=None):
     from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
     from pythia.service.backtest import open_data
     from pythia.service.scan_replay import scan_dataset
+    from pythia.strategy.arbitrage.combinatorial import load_dependencies
 
+    parsed = load_dependencies(dependencies) if dependencies is not None else None
     opened = open_data(dataset)
     with Progress(
         SpinnerColumn(),
@@ -117,7 +117,11 @@ def _scan_data(dataset: str, cap: int | None, floor: int, quiet: bool):
     ) as progress:
         task = progress.add_task("scan", total=None)
         report = scan_dataset(
-            opened, cap, floor, progress=lambda n: progress.update(task, completed=n)
+            opened,
+            cap,
+            floor,
+            progress=lambda n: progress.update(task, completed=n),
+            dependencies=parsed,
         )
     result = {"opportunities": report["opportunities"], "rejected": report["rejected"]}
     title = (

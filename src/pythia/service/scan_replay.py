@@ -88,6 +88,8 @@ class ReplayScan:
         min_profit_micros: int = 0,
         commission_bps: Callable[[OutcomeGroup], int | None] = lambda _: None,
         lookup: Callable[[str], Instrument | OutcomeGroup | None] | None = None,
+        dependencies=None,
+        combinatorial_every_ns: int = 250_000_000,
     ) -> None:
         self.synchronizer_for = synchronizer_for
         self.lookup = lookup
@@ -111,9 +113,20 @@ class ReplayScan:
         self._sync: dict[str, object] = {}
         self._has_snapshot: set[str] = set()
         self._fees: dict[str, object] = {}
+        self.combo = None
+        if dependencies is not None:
+            from pythia.strategy.arbitrage.combinatorial import CombinatorialWatch
+
+            self.combo = CombinatorialWatch(
+                dependencies, self.fee_for, min_profit_micros=min_profit_micros
+            )
+        self.combo_every_ns = combinatorial_every_ns
+        self._combo_next_ns = 0
+        self._combo_reads: set[str] = set()
 
     # ---- definitions ---------------------------------------------------------------------
     def define(self, definition: Instrument | OutcomeGroup) -> None:
+        self._combo_reads = set()  # recomputed from the definitions on the next update
         known = self.instruments.get(definition.id)
         if not self.watch.define(definition) or isinstance(definition, OutcomeGroup):
             return
@@ -173,6 +186,21 @@ class ReplayScan:
         self.stats["book_updates"] += 1
         found = self.watch.on_book(instrument_id)
         self._record(event.ts_recv_ns, self.watch.readers(instrument_id), found)
+        if self.combo is not None:
+            self._on_combinatorial(instrument_id, event.ts_recv_ns)
+
+    def _on_combinatorial(self, instrument_id: str, ts_ns: int) -> None:
+        """Re-solve the dependency basket after an update of one of its books, at most every
+        ``combinatorial_every_ns`` of recording time (an LP solve per update would dominate)."""
+        if not self._combo_reads:
+            self._combo_reads = self.combo.reads(self.instruments)
+        if instrument_id not in self._combo_reads or ts_ns < self._combo_next_ns:
+            return
+        if not self.combo.ready(self.instruments, self.books):
+            return  # not every book yet: nothing to solve, and no reason to wait
+        self._combo_next_ns = ts_ns + self.combo_every_ns
+        found = self.combo.evaluate(self.instruments, self.books)
+        self._record(ts_ns, (self.combo.group,), [found] if found is not None else [])
 
     def _synced(self, event: BookSnapshot | BookDelta) -> bool:
         """The venue's sync rule, applied as the kernel applies it."""
@@ -228,7 +256,7 @@ class ReplayScan:
 
     @property
     def evaluations(self) -> int:
-        return self.watch.evaluations
+        return self.watch.evaluations + (self.combo.evaluations if self.combo else 0)
 
     def final_rejected(self):
         return self.watch.rejected()
@@ -239,6 +267,7 @@ def scan_dataset(
     max_capital_micros: int | None = None,
     min_profit_micros: int = 0,
     progress: Callable[[int], None] | None = None,
+    dependencies=None,
 ) -> dict:
     """Replay ``dataset`` (a name for :func:`open_data`, or what it opened) and return
     opportunity lifetimes, final rejections, counters and the reader's rejected messages
@@ -261,6 +290,7 @@ def scan_dataset(
         min_profit_micros=min_profit_micros,
         commission_bps=commission,
         lookup=getattr(source, "instrument", None),
+        dependencies=dependencies,
     )
     for definition in source.instruments():
         scan.define(definition)

@@ -119,3 +119,27 @@ def test_dependency_files_load_from_toml_and_json(tmp_path):
         load_dependencies(bad)
     with pytest.raises(ConfigError, match="dependency file"):
         load_dependencies(tmp_path / "missing.toml")
+
+
+def test_a_replayed_stream_finds_the_basket_and_its_lifetime(kit):
+    """`pythia scan --data ... --dependencies`: the replay re-solves the basket as books move
+    (at most every 250 ms of recording time) and keeps its lifetime like any other kind."""
+    from pythia.model.events import BookSnapshot, InstrumentDefinition
+    from pythia.service.scan_replay import ReplayScan
+
+    scenario = election(3, buckets=2, plants=2, seed=1)
+    instruments, books, _ = market_of(kit, scenario)
+    replay = ReplayScan(dependencies=scenario.dependencies)
+    replay.fee_for = lambda instrument: kit.FEES["zero"]
+    replay.combo.fee_for = replay.fee_for
+    for instrument in instruments.values():
+        replay.on_event(InstrumentDefinition(instrument, 0, 0))
+    second = 1_000_000_000
+    for ts in (1 * second, 2 * second):  # the same books twice: one episode, two updates
+        for instrument_id, book in books.items():
+            snapshot = BookSnapshot(instrument_id, tuple(book.bids()), tuple(book.asks()), ts, ts)
+            replay.on_event(snapshot)
+    [lifetime] = [lt for key, lt in replay.lifetimes.items() if key[1] == "combinatorial"]
+    assert Fraction(lifetime.best.profit_micros, 10**6) == scenario.known_profit
+    assert lifetime.first_seen_ns == 1 * second and lifetime.last_seen_ns == 2 * second
+    assert lifetime.episodes == 1 and lifetime.updates >= 2

@@ -102,6 +102,13 @@ class CombinatorialWatch:
         return ids
 
     # ---- evaluation ------------------------------------------------------------------------
+    def ready(self, instruments: Mapping[str, Instrument], books: Mapping[str, OrderBook]) -> bool:
+        """Every security is defined and has a book (else nothing can be evaluated)."""
+        return all(
+            isinstance(instruments.get(security), Instrument) and security in books
+            for security in self.ids
+        )
+
     def evaluate(
         self, instruments: Mapping[str, Instrument], books: Mapping[str, OrderBook]
     ) -> Opportunity | None:

@@ -180,6 +180,8 @@ class ArbitrageStrategy(Strategy):
 
     def _evaluate_combinatorial(self) -> None:
         now = self.ctx.now_ns()
+        if not self.combo.ready(self.watch.instruments, self.ctx.books()):
+            return
         if now < self.combo_next_ns:
             self.ctx.set_timer(COMBO_TIMER, self.combo_next_ns)
             return
