@@ -481,6 +481,12 @@ async def start_live(settings, mode: Mode, journal_url: str, ops=None) -> LiveRu
         ops.attach(kernel, settings.report_currency, settings.risk)
         run.runner.before_event = ops.before_event
         run.runner.after_event = ops.after_event
+
+        def idle() -> None:  # a quiet market still takes controls and shows their effect
+            control.poll()
+            ops.after_event()
+
+        run.runner.on_idle = idle
     holder["runner"] = run.runner
     return run
 

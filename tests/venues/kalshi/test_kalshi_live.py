@@ -219,3 +219,47 @@ def test_live_with_orders_rejected_by_the_venue_books_nothing(
     assert emulator.trade_record == [] and run.kernel.fills == []
     rejected = [o for o in run.kernel.orders.orders() if o.state.value == "rejected"]
     assert len(rejected) == 1 and not run.kernel.orders.open_orders()
+
+
+def test_serve_runs_a_paper_session_on_the_live_feed_and_takes_api_controls(
+    kalshi_catalog, rsa_key, kalshi_env, tmp_path
+):
+    """`pythia serve --config` with [live]: the session runs on the venue's feed in its own
+    thread; the hub shows it and a control reaches the engine while the market is quiet."""
+    import threading
+    import time
+
+    from pythia.service.session import ServeSession
+
+    loop = asyncio.new_event_loop()
+    threading.Thread(target=loop.run_forever, daemon=True).start()
+    emulator = KalshiEmulator(
+        Catalog(kalshi_catalog), public_key=rsa_key.public_key(), key_id="test-key", speed=0
+    )
+    asyncio.run_coroutine_threadsafe(emulator.start(), loop).result(10)
+    session = ServeSession(
+        settings_for(emulator), journal_url=f"sqlite:///{tmp_path / 'serve.db'}", mode="paper"
+    )
+    hub = session.hub
+
+    def wait_for(condition, what: str, timeout_s: float = 20.0) -> None:
+        deadline = time.monotonic() + timeout_s
+        while not condition():
+            assert time.monotonic() < deadline, f"{what} did not happen in time"
+            time.sleep(0.05)
+
+    try:
+        session.start()
+        wait_for(lambda: hub.health()["status"] == "running", "the session start")
+        loop.call_soon_threadsafe(emulator.start_replay)
+        wait_for(lambda: hub.positions(), "a paper fill on the live books")
+        assert hub.positions()[0]["instrument"] == YES
+        assert any(feed["venue"] == "kalshi" for feed in hub.health()["feeds"])
+        hub.control("pause", "from the API")
+        wait_for(lambda: hub.health()["mode"] == "paused", "the pause")
+    finally:
+        session.stop()
+        asyncio.run_coroutine_threadsafe(emulator.stop(), loop).result(10)
+        loop.call_soon_threadsafe(loop.stop)
+    assert hub.health()["status"] == "stopped"
+    assert emulator.trade_record == []  # paper: nothing reached the venue
