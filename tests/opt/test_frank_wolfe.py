@@ -13,7 +13,8 @@ from pythia.opt.dependencies import Dependencies, Security, exactly_one, implies
 from pythia.opt.frank_wolfe import StopReason, divergence, implied_trade, project
 from pythia.opt.outcomes import OutcomeSpace
 
-DIVERGENCE_TOLERANCE = 1e-7  # |D_fw - D_direct|, with the FW gap below 1e-9
+DIVERGENCE_TOLERANCE = 1e-7  # D_direct >= D_fw - gap - this (the direct solve may stop
+# short of the optimum: on rare cases L-BFGS-B ends 6e-7 above what FW certifies)
 MU_TOLERANCE = 2e-3  # max |mu_fw - mu_direct|
 
 
@@ -28,8 +29,10 @@ def test_projection_equals_direct_convex_solve(seed, n, rows):
 
     direct_value, direct_mu = direct_projection(space, theta)
     assert result.stop is StopReason.GAP
-    assert result.divergence == pytest.approx(direct_value, abs=DIVERGENCE_TOLERANCE)
-    assert result.divergence <= direct_value + result.gap + 1e-8  # the direct solve's error
+    # FW's point is in M (checked below), so D_fw >= D* >= D_fw - gap: the direct solve may
+    # not beat that lower bound, and FW must be as good as the direct solve (within its gap)
+    assert direct_value >= result.divergence - result.gap - DIVERGENCE_TOLERANCE
+    assert result.divergence <= direct_value + result.gap + 1e-8
     assert np.max(np.abs(np.array(result.mu) - direct_mu)) < MU_TOLERANCE
     outcomes = np.array(space.enumerate_outcomes())
     for i, value in result.settled.items():
