@@ -189,8 +189,9 @@ def test_dashboard_shows_the_live_session_and_a_click_pauses_it(served, tmp_path
         reader.goto(f"{base}/dashboard/#token={READ_TOKEN}")
         reader.wait_for_function(FILLED, timeout=10_000)
         reader.click("#btn-resume")
-        reader.wait_for_function(
-            "() => document.querySelector('#btn-resume').disabled", timeout=5_000
+        reader.wait_for_function(  # every control button, not only the one clicked
+            "() => document.querySelectorAll('#controls button:enabled').length === 0",
+            timeout=5_000,
         )
         assert reader.locator("#controls button:enabled").count() == 0
         assert "Read-only" in reader.text_content("#notice")
