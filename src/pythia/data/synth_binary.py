@@ -32,6 +32,8 @@ import random
 from dataclasses import dataclass
 from pathlib import Path
 
+from pythia.data.synth_gamma import gamma_binary_market
+
 ONE = 10_000
 TICK = 10
 BASE_TS_MS = 1_767_225_600_000  # 2026-01-01T00:00:00Z
@@ -93,23 +95,15 @@ def _ladder(p: float, spec: BinarySpec, rng: random.Random) -> tuple[dict, dict]
 
 
 def _gamma_event(tick: str) -> dict:
-    market = {
-        "id": "900001",
-        "question": "SYNTHETIC: will the synthetic event happen?",
-        "conditionId": CONDITION_ID,
-        "slug": "synthetic-binary",
-        "outcomes": json.dumps(["Yes", "No"]),
-        "outcomePrices": json.dumps(["0.5", "0.5"]),
-        "clobTokenIds": json.dumps([YES_ID, NO_ID]),
-        "orderPriceMinTickSize": float(tick),
-        "orderMinSize": 1,
-        "active": True,
-        "closed": False,
-        "acceptingOrders": True,
-        "enableOrderBook": True,
-        "negRisk": False,
-        "synthetic": True,
-    }
+    market = gamma_binary_market(
+        "900001",
+        "SYNTHETIC: will the synthetic event happen?",
+        CONDITION_ID,
+        "synthetic-binary",
+        (YES_ID, NO_ID),
+        ("0.5", "0.5"),
+        tick,
+    )
     return {
         "id": "900000",
         "slug": "synthetic-binary-event",

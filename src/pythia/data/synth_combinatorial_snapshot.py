@@ -21,6 +21,7 @@ from pathlib import Path
 
 from pythia.core.fixed import format_units
 from pythia.data.synth_combinatorial import ONE, CombinatorialScenario
+from pythia.data.synth_gamma import gamma_binary_market
 from pythia.opt.dependencies import ConstraintKind
 
 TICK_SIZE = "0.001"
@@ -95,23 +96,15 @@ def write_combinatorial_snapshot(scenario: CombinatorialScenario, out: Path) -> 
             (out / "books" / f"{token}.json").write_text(json.dumps(answer, indent=1))
         mid = (bids[0][0] + asks[0][0]) // 2 if bids and asks else ONE // 2
         markets.append(
-            {
-                "id": f"{position}",
-                "question": f"SYNTHETIC: {name}?",
-                "conditionId": condition,
-                "slug": f"synthetic-{position}",
-                "outcomes": json.dumps(["Yes", "No"]),
-                "outcomePrices": json.dumps([_price(mid), _price(ONE - mid)]),
-                "clobTokenIds": json.dumps([yes, no]),
-                "orderPriceMinTickSize": float(TICK_SIZE),
-                "orderMinSize": 1,
-                "active": True,
-                "closed": False,
-                "acceptingOrders": True,
-                "enableOrderBook": True,
-                "negRisk": False,
-                "synthetic": True,
-            }
+            gamma_binary_market(
+                f"{position}",
+                f"SYNTHETIC: {name}?",
+                condition,
+                f"synthetic-{position}",
+                (yes, no),
+                (_price(mid), _price(ONE - mid)),
+                TICK_SIZE,
+            )
         )
     event = {
         "id": scenario.name.replace(" ", "-"),
