@@ -13,21 +13,30 @@ from pythia.venues import profile_for
 
 SHARE = 1_000_000
 USDC = 1_000_000
-TOKEN = OutcomeToken(
-    id="pm:yes",
-    venue="polymarket",
-    symbol="yes",
-    kind=InstrumentKind.OUTCOME_TOKEN,
-    price_decimals=4,
-    size_decimals=6,
-    ticks=probability_scheme(100, 4),
-    min_size=SHARE,
-    quote_currency="USDC",
-    price_space=PriceSpace.PROBABILITY,
-    bounded=True,
-    market_id="m",
-    outcome="Yes",
-)
+
+
+def pm_token(instrument_id: str, **fields) -> OutcomeToken:
+    """A Polymarket-like outcome token (4 price and 6 size decimals, tick 0.01, USDC);
+    ``fields`` override any attribute (market_id, outcome, complement_id, group_id, ...)."""
+    values = {
+        "id": instrument_id,
+        "venue": "polymarket",
+        "symbol": instrument_id,
+        "kind": InstrumentKind.OUTCOME_TOKEN,
+        "price_decimals": 4,
+        "size_decimals": 6,
+        "ticks": probability_scheme(100, 4),
+        "min_size": SHARE,
+        "quote_currency": "USDC",
+        "price_space": PriceSpace.PROBABILITY,
+        "bounded": True,
+        "market_id": instrument_id,
+        "outcome": "Yes",
+    }
+    return OutcomeToken(**(values | fields))
+
+
+TOKEN = pm_token("pm:yes", symbol="yes", market_id="m")
 
 
 def sim_kernel(strategy, **options) -> Kernel:

@@ -11,6 +11,7 @@ import random
 
 import pytest
 
+from enginekit import pm_token
 from pythia.core.fixed import format_units, parse_units
 from pythia.engine.kernel import Kernel, VenueSlot
 from pythia.model.enums import Side
@@ -18,11 +19,7 @@ from pythia.model.events import BookDelta, BookSnapshot, Resolution
 from pythia.model.execution import Liquidity
 from pythia.model.instruments import (
     GroupKind,
-    InstrumentKind,
     OutcomeGroup,
-    OutcomeToken,
-    PriceSpace,
-    probability_scheme,
 )
 from pythia.portfolio import Portfolio
 from pythia.sim.venue import SimulatedVenue
@@ -36,23 +33,8 @@ IDS = ("pm:a", "pm:b", "pm:c")
 GROUP = OutcomeGroup("pm:event", "polymarket", GroupKind.NEG_RISK, IDS)
 
 
-def token(instrument_id: str) -> OutcomeToken:
-    return OutcomeToken(
-        id=instrument_id,
-        venue="polymarket",
-        symbol=instrument_id,
-        kind=InstrumentKind.OUTCOME_TOKEN,
-        price_decimals=4,
-        size_decimals=6,
-        ticks=probability_scheme(100, 4),
-        min_size=5 * SHARE,
-        quote_currency="USDC",
-        price_space=PriceSpace.PROBABILITY,
-        bounded=True,
-        market_id=instrument_id,
-        outcome="Yes",
-        group_id=GROUP.id,
-    )
+def token(instrument_id: str):
+    return pm_token(instrument_id, min_size=5 * SHARE, group_id=GROUP.id)
 
 
 def run(events, **params):

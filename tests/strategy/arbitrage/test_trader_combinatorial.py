@@ -10,9 +10,9 @@ from __future__ import annotations
 
 import random
 
+from enginekit import pm_token
 from pythia.engine.kernel import Kernel, VenueSlot
 from pythia.model.events import BookSnapshot
-from pythia.model.instruments import InstrumentKind, OutcomeToken, PriceSpace, probability_scheme
 from pythia.portfolio import Portfolio
 from pythia.sim.venue import SimulatedVenue
 from pythia.strategy.arbitrage.trader import ArbitrageStrategy
@@ -27,23 +27,8 @@ DEPENDENCIES = {
 }
 
 
-def token(instrument_id: str, complement: str, market: str) -> OutcomeToken:
-    return OutcomeToken(
-        id=instrument_id,
-        venue="polymarket",
-        symbol=instrument_id,
-        kind=InstrumentKind.OUTCOME_TOKEN,
-        price_decimals=4,
-        size_decimals=6,
-        ticks=probability_scheme(100, 4),
-        min_size=5 * SHARE,
-        quote_currency="USDC",
-        price_space=PriceSpace.PROBABILITY,
-        bounded=True,
-        market_id=market,
-        outcome="Yes" if complement.endswith(":no") else "No",
-        complement_id=complement,
-    )
+def token(instrument_id: str, complement: str, market: str):
+    return pm_token(instrument_id, market_id=market, complement_id=complement, min_size=5 * SHARE)
 
 
 def run(asks: dict[str, int], **params):
