@@ -91,3 +91,42 @@ def test_theta_outside_the_open_box_is_rejected():
     space = OutcomeSpace(Dependencies((Security("a"),), ()))
     with pytest.raises(ValueError, match="strictly between"):
         project(space, [1.0])
+
+
+@settings(max_examples=20, deadline=None)
+@given(seed=st.integers(0, 10**6), n=st.integers(3, 12))
+def test_newton_corrective_reaches_the_active_set_optimum(seed, n):
+    """Newton steps alone and pairwise steps alone agree on the best mix of active outcomes."""
+    from pythia.opt.frank_wolfe import _Active, _corrective, _logit
+
+    rng = random.Random(seed)
+    space = random_feasible_space(rng, n, rng.randint(0, 6))
+    outcomes = list(space.enumerate_outcomes())
+    if len(outcomes) < 3:
+        return
+    free = np.array(space.settle().free, dtype=np.intp)
+    if free.size == 0:
+        return
+    chosen = rng.sample(outcomes, min(len(outcomes), rng.randint(3, 12)))
+    interior = np.array(outcomes, dtype=float)[:, free].mean(axis=0)
+    logit_theta = _logit(np.array([rng.uniform(0.05, 0.95) for _ in free]))
+    epsilon = 0.05
+    results = []
+    for newton, pairwise in ((60, 0), (0, 20_000)):
+        state = _Active(list(chosen), np.full(len(chosen), 1 / len(chosen)), free)
+        _corrective(
+            state,
+            interior,
+            epsilon,
+            logit_theta,
+            tolerance=1e-11,
+            max_steps=pairwise,
+            newton_steps=newton,
+        )
+        mu = (1 - epsilon) * state.mean() + epsilon * interior
+        scores = state.matrix @ (_logit(mu) - logit_theta)
+        assert (1 - epsilon) * (state.weights @ scores - scores.min()) <= 1e-9
+        assert math.isclose(state.weights.sum(), 1.0) and np.all(state.weights >= 0)
+        theta = 1 / (1 + np.exp(-logit_theta))
+        results.append(divergence(mu, theta))
+    assert results[0] == pytest.approx(results[1], abs=1e-9)
