@@ -28,7 +28,8 @@ Outcome = tuple[int, ...]
 
 _RELAXATION_PATIENCE = 10  # fractional LP optima in a row before the LP is paused
 _RELAXATION_PAUSE = 20  # oracle calls that go straight to the MIP in the first pause
-_INTEGRALITY = 1e-9
+_INTEGRALITY = 1e-9  # LP relaxation: further from 0/1 is a fractional vertex
+_MIP_INTEGRALITY = 1e-5  # MIP: HiGHS keeps integers within its feasibility tolerance (1e-6)
 _FEASIBLE_POINT = 2  # HiGHS solution status: a feasible primal point exists
 _FAILED = (-1,)  # placeholder outcome: the relaxation's optimum was fractional
 
@@ -198,14 +199,14 @@ class OutcomeSpace:
             if self._relaxation_misses >= _RELAXATION_PATIENCE:  # back off, doubling pauses
                 self._relaxation_skips = self._relaxation_pause
                 self._relaxation_pause *= 2
-        found = self._run(self._highs, weights, maximize, fixed)
+        found = self._run(self._highs, weights, maximize, fixed, _MIP_INTEGRALITY)
         if found is None:
             return None
         if not self.contains(found[0]):
-            raise RuntimeError("HiGHS returned an outcome that violates the constraints")
+            raise RuntimeError("HiGHS returned a non-0/1 outcome or one violating the rows")
         return found[0]
 
-    def _run(self, highs, weights, maximize, fixed):
+    def _run(self, highs, weights, maximize, fixed, integrality=_INTEGRALITY):
         """Solve one model; return (outcome,) rounded to 0/1 or (_FAILED,), None if infeasible."""
         highs.changeColsCost(self.n, self._all_columns, weights)
         highs.changeObjectiveSense(
@@ -236,7 +237,7 @@ class OutcomeSpace:
                     len(fixed), columns, np.zeros(len(fixed)), np.ones(len(fixed))
                 )
         rounded = np.rint(values)
-        if np.max(np.abs(values - rounded), initial=0.0) > _INTEGRALITY:
+        if np.max(np.abs(values - rounded), initial=0.0) > integrality:
             return (_FAILED,)
         return (tuple(int(v) for v in rounded),)
 
