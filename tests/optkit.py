@@ -81,9 +81,12 @@ def random_books(rng: random.Random, ids, levels: int = 3, size_decimals: int = 
     return books
 
 
-def brute_force_profit(space: OutcomeSpace, books) -> float:
-    """Return the best guaranteed profit by one LP over every enumerated outcome (scipy)."""
-    outcomes = np.array(space.enumerate_outcomes(), dtype=float)
+def brute_force_profit(space: OutcomeSpace, books, outcomes=None) -> float:
+    """Return the best guaranteed profit by one LP over every valid outcome (scipy).
+
+    ``outcomes`` lists the valid outcomes; default: ``space.enumerate_outcomes()``.
+    """
+    outcomes = np.array(space.enumerate_outcomes() if outcomes is None else outcomes, dtype=float)
     index = space.dependencies.index()
     columns = []  # (security index, +1 buy / -1 sell, price, size)
     for book in books:

@@ -37,7 +37,7 @@ def synth(tmp_path, kind: str, *extra: str) -> tuple:
     return out, json.loads(made.output)
 
 
-@pytest.mark.parametrize("kind", ["election", "bracket"])
+@pytest.mark.parametrize("kind", ["election", "bracket", "race"])
 def test_scan_finds_the_planted_combinatorial_profit(tmp_path, kind):
     out, truth = synth(tmp_path, kind)
     runner = CliRunner()

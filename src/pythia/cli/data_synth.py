@@ -12,7 +12,7 @@ from rich.table import Table
 from pythia.cli.data import data_app
 from pythia.cli.output import fail, print_json
 
-KINDS = ("groups", "stream", "binary", "bracket", "election")
+KINDS = ("groups", "stream", "binary", "bracket", "election", "race")
 
 
 def parse_range(text: str) -> tuple[int, int]:
@@ -32,8 +32,8 @@ def synth(
         "--kind",
         help="What to generate: groups (a snapshot), stream (a replayable WS stream) or"
         " binary (one bounded binary market with trades and a resolution, for market making),"
-        " bracket or election (linked markets with a dependency file, for combinatorial"
-        " arbitrage).",
+        " bracket, election or race (linked markets with a dependency file, for"
+        " combinatorial arbitrage).",
     ),
     groups: int = typer.Option(7, "--groups", "-n", help="Number of events (7 plants every kind)."),
     outcomes: str = typer.Option(
@@ -54,9 +54,11 @@ def synth(
         1800, "--duration", help="binary: seconds of market (one book step a second)."
     ),
     securities: int = typer.Option(
-        12, "--securities", help="bracket / election: about this many securities."
+        12, "--securities", help="bracket / election / race: about this many securities."
     ),
-    plants: int = typer.Option(2, "--plants", help="bracket / election: planted mispricings."),
+    plants: int = typer.Option(
+        2, "--plants", help="bracket / election / race: planted mispricings."
+    ),
     json_output: bool = typer.Option(False, "--json", help="Print truth.json to stdout."),
 ) -> None:
     """Write a SYNTHETIC snapshot (Gamma events, CLOB books) with planted opportunities.
@@ -89,7 +91,7 @@ def synth(
     if kind == "binary":
         _binary(seed, out, duration_s, json_output)
         return
-    if kind in ("bracket", "election"):
+    if kind in ("bracket", "election", "race"):
         _combinatorial(kind, securities, plants, seed, out, json_output)
         return
     try:

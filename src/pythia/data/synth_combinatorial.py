@@ -11,6 +11,14 @@ Two families, seeded and deterministic:
   majority of states (two linear rows), and ``election:ev<j>`` buckets of the weighted
   vote total (exactly one; linear rows tie the bucket to the total; boundaries at the
   majority threshold).
+- ``race(runners, top)``: the finishing order of a race (Betfair's win, place and match-bet
+  markets on one event): ``race:r<i>:p<p>`` "runner i finishes p-th" for every runner and
+  position, ``race:r<i>:top<K>`` "runner i finishes in the top K" and ``race:r<i>:ahead:r<j>``
+  "runner i finishes ahead of runner j" (i < j). Constraints: exactly one position per
+  runner and one runner per position; top K is the sum of the first K positions; ahead is
+  tied to the positions by prefix rows (i placed by position p and j not: i is ahead, and
+  the converse). runners! valid outcomes; no compact exact description of M is known (the
+  ahead coordinates span the linear ordering polytope).
 
 Fair prices mu0 are exact marginals of a probability model (team strengths; independent
 states), so mu0 is in the marginal polytope M. Books quote around mu0 (every bid at most,
@@ -20,7 +28,8 @@ the wrong side of mu0 on the legs of a valid row ``sum c_i z_i >= d`` that is ti
 - ``group_buy`` / ``group_sell``: an exactly-one block bought below (sold above) 1 in total;
 - ``implies``: in a state whose model makes every win a landslide, win bought below and
   landslide sold above their common mu0;
-- ``national``: national bought below the sum of the winning buckets, which are sold.
+- ``national``: national bought below the sum of the winning buckets, which are sold;
+- ``top``: a runner's top-K bought below, its first K positions sold above.
 
 The best guaranteed profit is then exactly ``sum over plants q * (d - sum c_i p_i)``: the
 trade reaches it, and every m in M (mu0 in particular) shows no trade can beat it (LP
@@ -30,11 +39,15 @@ disjoint securities, so their profits add. Prices are all-in (no fee); tick 0.00
 
 from __future__ import annotations
 
+import dataclasses
+import itertools
 import math
 import random
 from collections.abc import Sequence
 from dataclasses import dataclass
 from fractions import Fraction
+
+import numpy as np
 
 from pythia.opt.dependencies import (
     Constraint,
@@ -52,6 +65,9 @@ ONE = 10**PRICE_DECIMALS
 TICK = 10
 SPREAD = 2 * TICK
 SHARE = 10**SIZE_DECIMALS
+RACE_EXACT_LIMIT = 16  # runners: exact Plackett-Luce marginals (a DP over 2**runners sets)
+RACE_LIST_LIMIT = 8  # runners: ``CombinatorialScenario.outcomes`` lists the runners! orders
+RACE_SAMPLES = 4000  # orders sampled for the fair model of a larger race
 
 
 @dataclass(frozen=True, slots=True)
@@ -75,6 +91,18 @@ class CombinatorialScenario:
     fair: tuple[float, ...]
     plants: tuple[Plant, ...]
     known_profit: Fraction
+    race_shape: tuple[int, int] | None = None  # a race's (runners, top)
+
+    @property
+    def outcomes(self) -> np.ndarray | None:
+        """Return every valid outcome (rows of 0/1) of a race of at most 8 runners, else None.
+
+        Races have runners! outcomes over runners**2 + ... securities, too many securities for
+        ``OutcomeSpace.enumerate_outcomes`` (2**n candidates) but few enough outcomes to list.
+        """
+        if self.race_shape is None or self.race_shape[0] > RACE_LIST_LIMIT:
+            return None
+        return _race_outcomes(*self.race_shape, self.dependencies.index())
 
     def mid_prices(self) -> tuple[float, ...]:
         """Return a price in (0, 1) per security from the top of its book (the FW theta)."""
@@ -290,12 +318,150 @@ def election(states: int, *, buckets: int = 4, plants: int = 2, seed: int = 0):
     return _scenario(name, securities, constraints, fair, books, planted)
 
 
+def _race_ids(runners: int, top: int):
+    positions = [[f"race:r{i}:p{p + 1}" for p in range(runners)] for i in range(runners)]
+    tops = [f"race:r{i}:top{top}" for i in range(runners)]
+    ahead = {(i, j): f"race:r{i}:ahead:r{j}" for i in range(runners) for j in range(i + 1, runners)}
+    return positions, tops, ahead
+
+
+def _race_outcomes(runners: int, top: int, index) -> np.ndarray:
+    positions, tops, ahead = _race_ids(runners, top)
+    rows = []
+    for order in itertools.permutations(range(runners)):  # order[p]: the p-th runner
+        row = np.zeros(len(index), dtype=np.int8)
+        place = [0] * runners
+        for p, i in enumerate(order):
+            place[i] = p
+            row[index[positions[i][p]]] = 1
+            if p < top:
+                row[index[tops[i]]] = 1
+        for (i, j), security in ahead.items():
+            row[index[security]] = place[i] < place[j]
+        rows.append(row)
+    return np.array(rows)
+
+
+def _plackett_luce(strength: Sequence[float], rng: random.Random):
+    """Return P(i finishes p-th) and P(i ahead of j) under Plackett-Luce.
+
+    Exact up to ``RACE_EXACT_LIMIT`` runners (a DP over the sets of runners placed first;
+    P(i ahead of j) = s_i / (s_i + s_j)), beyond that the frequencies in sampled orders.
+    """
+    runners = len(strength)
+    place = [[0.0] * runners for _ in range(runners)]
+    pairs = [(i, j) for i in range(runners) for j in range(i + 1, runners)]
+    if runners <= RACE_EXACT_LIMIT:
+        layer = {0: 1.0}  # set of runners in the first p places -> probability
+        total = sum(strength)
+        for p in range(runners):
+            following: dict[int, float] = {}
+            for placed, probability in layer.items():
+                rest = total - sum(strength[i] for i in range(runners) if placed >> i & 1)
+                for i in range(runners):
+                    if placed >> i & 1:
+                        continue
+                    share = probability * strength[i] / rest
+                    place[i][p] += share
+                    key = placed | 1 << i
+                    following[key] = following.get(key, 0.0) + share
+            layer = following
+        return place, {(i, j): strength[i] / (strength[i] + strength[j]) for i, j in pairs}
+    ahead = dict.fromkeys(pairs, 0.0)
+    for _ in range(RACE_SAMPLES):
+        left, rank = list(range(runners)), [0] * runners
+        for p in range(runners):
+            i = rng.choices(left, weights=[strength[j] for j in left])[0]
+            left.remove(i)
+            place[i][p] += 1 / RACE_SAMPLES
+            rank[i] = p
+        for i, j in pairs:
+            ahead[i, j] += (rank[i] < rank[j]) / RACE_SAMPLES
+    return place, ahead
+
+
+def race(runners: int, *, top: int = 3, plants: int = 2, seed: int = 0):
+    """Return a SYNTHETIC race scenario: runners**2 + runners + runners*(runners-1)/2 securities.
+
+    Fair prices are Plackett-Luce marginals of random strengths (exact up to
+    ``RACE_EXACT_LIMIT`` runners; beyond, the empirical marginals of ``RACE_SAMPLES`` sampled
+    orders, still a distribution over valid outcomes). Plants alternate a runner's ``top``
+    row with ``group_buy`` / ``group_sell`` on a position's runners.
+    """
+    if runners < 2 or not 1 <= top < runners:
+        raise ValueError("need runners >= 2 and 1 <= top < runners")
+    rng = random.Random(seed)
+    strength = [rng.uniform(0.5, 3.0) for _ in range(runners)]
+    place, beats = _plackett_luce(strength, rng)
+    positions, tops, ahead = _race_ids(runners, top)
+    securities = [
+        *(
+            Security(positions[i][p], f"Runner {i} finishes in position {p + 1}")
+            for i in range(runners)
+            for p in range(runners)
+        ),
+        *(Security(tops[i], f"Runner {i} finishes in the top {top}") for i in range(runners)),
+        *(Security(a, f"Runner {i} finishes ahead of runner {j}") for (i, j), a in ahead.items()),
+    ]
+    constraints: list[Constraint] = [
+        *(exactly_one(positions[i], f"runner {i} finishes once") for i in range(runners)),
+        *(
+            exactly_one([positions[i][p] for i in range(runners)], f"one runner in place {p + 1}")
+            for p in range(runners)
+        ),
+        *(
+            linear({tops[i]: 1, **{positions[i][p]: -1 for p in range(top)}}, "==", 0)
+            for i in range(runners)
+        ),
+    ]
+    for i in range(runners):  # place of i = 1 + the number of runners ahead of i
+        row = {positions[i][p]: p + 1 for p in range(runners)}
+        row.update({ahead[j, i]: -1 for j in range(i)})
+        row.update({ahead[i, j]: 1 for j in range(i + 1, runners)})
+        constraints.append(linear(row, "==", runners - i, f"runner {i}'s place"))
+    for i, j, k in itertools.combinations(range(runners), 3):  # ahead is transitive
+        constraints.append(linear({ahead[i, j]: 1, ahead[j, k]: 1, ahead[i, k]: -1}, "<=", 1))
+        constraints.append(linear({ahead[i, j]: 1, ahead[j, k]: 1, ahead[i, k]: -1}, ">=", 0))
+    fair = [
+        *(place[i][p] for i in range(runners) for p in range(runners)),
+        *(sum(place[i][:top]) for i in range(runners)),
+        *(beats[pair] for pair in ahead),
+    ]
+    books = _Books([s.id for s in securities], fair, rng)
+    strongest = sorted(range(runners), key=lambda i: -strength[i])
+    blocks = [[positions[i][p] for i in range(runners)] for p in range(runners)]
+    rng.shuffle(blocks)
+    makers = {
+        "top": [
+            lambda i=i: books.plant("top", (tops[i],), positions[i][:top], 0) for i in strongest
+        ],
+        "group_buy": [lambda b=b: books.plant("group_buy", b, (), 1) for b in blocks],
+        "group_sell": [lambda b=b: books.plant("group_sell", (), b, -1) for b in blocks],
+    }
+    planted = []
+    for kind in itertools.islice(itertools.cycle(makers), plants):
+        plant = next((p for p in (make() for make in makers[kind]) if p is not None), None)
+        if plant is not None:
+            planted.append(plant)
+    name = f"race runners={runners} top={top} seed={seed}"
+    scenario = _scenario(name, securities, constraints, fair, books, planted)
+    return dataclasses.replace(scenario, race_shape=(runners, top))
+
+
 def sized(kind: str, securities: int, *, plants: int = 2, seed: int = 0) -> CombinatorialScenario:
-    """Return a ``bracket`` or ``election`` scenario with about ``securities`` securities."""
+    """Return a ``bracket``, ``election`` or ``race`` scenario of about N ``securities``."""
     if kind == "bracket":
         shapes = [(k, r) for k in range(2, 11) for r in range(2, k + 1)]
         k, r = min(shapes, key=lambda kr: (abs(2 ** kr[0] * kr[1] - securities), -kr[1]))
         return bracket(k, r, plants=plants, seed=seed)
     if kind == "election":
         return election(max(1, (securities - 5) // 2), plants=plants, seed=seed)
-    raise ValueError(f"unknown kind {kind!r}: bracket or election")
+    if kind == "race":
+        runners = min(range(4, 60), key=lambda m: abs(race_securities(m) - securities))
+        return race(runners, plants=plants, seed=seed)
+    raise ValueError(f"unknown kind {kind!r}: bracket, election or race")
+
+
+def race_securities(runners: int) -> int:
+    """Return the number of securities of a race: positions, top-K and ahead markets."""
+    return runners * runners + runners + runners * (runners - 1) // 2

@@ -1,6 +1,6 @@
 """Write a SYNTHETIC combinatorial scenario as a Polymarket snapshot with its dependency file.
 
-``pythia data synth --kind bracket|election --out DIR`` writes what ``pythia scan
+``pythia data synth --kind bracket|election|race --out DIR`` writes what ``pythia scan
 --snapshot DIR`` reads, in the real formats:
 
 - ``events/<name>.json``: one Gamma event (not negRisk) whose markets are the scenario's
