@@ -81,10 +81,11 @@ def random_books(rng: random.Random, ids, levels: int = 3, size_decimals: int = 
     return books
 
 
-def brute_force_profit(space: OutcomeSpace, books, outcomes=None) -> float:
+def brute_force_profit(space: OutcomeSpace, books, outcomes=None, max_outlay=None) -> float:
     """Return the best guaranteed profit by one LP over every valid outcome (scipy).
 
     ``outcomes`` lists the valid outcomes; default: ``space.enumerate_outcomes()``.
+    ``max_outlay`` caps sum(ask * x) + sum((1 - bid) * y).
     """
     outcomes = np.array(space.enumerate_outcomes() if outcomes is None else outcomes, dtype=float)
     index = space.dependencies.index()
@@ -108,9 +109,12 @@ def brute_force_profit(space: OutcomeSpace, books, outcomes=None) -> float:
     objective = np.zeros(count + 1)
     objective[-1] = -1.0
     bounds = [(0, size) for *_, size in columns] + [(None, None)]
-    result = linprog(
-        objective, A_ub=rows, b_ub=np.zeros(len(outcomes)), bounds=bounds, method="highs"
-    )
+    limits = np.zeros(len(outcomes))
+    if max_outlay is not None:
+        outlay = [price if sign > 0 else 1 - price for _, sign, price, _ in columns]
+        rows = np.vstack([rows, [*outlay, 0.0]])
+        limits = np.append(limits, float(max_outlay))
+    result = linprog(objective, A_ub=rows, b_ub=limits, bounds=bounds, method="highs")
     assert result.status == 0
     return -result.fun
 

@@ -92,3 +92,57 @@ def test_unknown_book_is_rejected():
     space = OutcomeSpace(Dependencies((Security("a"),), ()))
     with pytest.raises(ValueError, match="unknown security"):
         best_guaranteed_trade(space, [SecurityBook("b")])
+
+
+@settings(max_examples=30, deadline=None)
+@given(seed=st.integers(0, 10**6), n=st.integers(2, 10), share=st.integers(1, 9))
+def test_a_budget_gives_the_best_trade_within_it(seed, n, share):
+    rng = random.Random(seed)
+    space = random_feasible_space(rng, n, rng.randint(1, 8))
+    books = random_books(rng, space.dependencies.ids)
+    free = best_guaranteed_trade(space, books)
+    budget = free.outlay * share / 10 if free.fills else Fraction(rng.randint(0, 50))
+
+    trade = best_guaranteed_trade(space, books, max_outlay=budget)
+
+    assert trade.outlay <= budget
+    brute = brute_force_profit(space, books, max_outlay=budget)
+    assert trade.lp_profit == pytest.approx(brute, abs=1e-6)
+    assert trade.profit == exact_guaranteed_profit(space, trade.net_shares, trade.cash) or (
+        not trade.fills and trade.profit == 0
+    )
+    assert trade.profit <= free.profit
+    lot_loss = sum(len(b.asks) + len(b.bids) for b in books) * Fraction(1, 100)
+    assert trade.profit >= Fraction(brute) - 2 * lot_loss - Fraction(1, 10**6)
+
+
+def test_a_zero_budget_trades_nothing_and_a_negative_one_is_an_error():
+    deps = Dependencies((Security("x"), Security("y")), (exactly_one(["x", "y"]),))
+    books = [
+        SecurityBook("x", asks=(Level(4000, 10**6),)),
+        SecurityBook("y", asks=(Level(5000, 10**6),)),
+    ]
+    space = OutcomeSpace(deps)
+    assert best_guaranteed_trade(space, books).profit == Fraction(1, 10)  # 1 set at 0.90
+    assert best_guaranteed_trade(space, books, max_outlay=Fraction(45, 100)).profit == Fraction(
+        1, 20
+    )  # half a set
+    nothing = best_guaranteed_trade(space, books, max_outlay=0)
+    assert nothing.fills == () and nothing.profit == 0
+    with pytest.raises(ValueError, match="max_outlay"):
+        best_guaranteed_trade(space, books, max_outlay=-1)
+
+
+def test_a_time_limit_stops_early_and_the_profit_stays_exact():
+    from pythia.data.synth_combinatorial import election
+
+    scenario = election(7, plants=3, seed=5)  # 19 securities: the outcomes can be listed
+    space = OutcomeSpace(scenario.dependencies)
+    hurried = best_guaranteed_trade(space, scenario.books, time_limit_s=0.0)
+    assert hurried.timed_out and hurried.iterations == 1
+    # whatever the first LP bought, its guarantee is recomputed exactly (no trade if <= 0)
+    exact = exact_guaranteed_profit(space, hurried.net_shares, hurried.cash)
+    assert hurried.profit == (exact if hurried.fills else 0)
+    assert 0 <= hurried.profit <= scenario.known_profit
+    full = best_guaranteed_trade(space, scenario.books)
+    assert not full.timed_out and full.profit == scenario.known_profit

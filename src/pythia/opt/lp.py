@@ -15,6 +15,15 @@ Prices are *all-in*, fee included, in the book's price units: an ask is what one
 computes them, rounding against itself; ``with_fee_rate`` does this for a linear fee rate.
 Selling YES means selling held YES or, equivalently, minting a complete set and selling YES.
 
+Two optional limits:
+
+- ``max_outlay``: the cash the trade may tie up, sum(ask * x) + sum((1 - bid) * y): a YES
+  sold is backed by a complete set minted for 1 (the same as buying NO at 1 - bid). It is
+  one more LP row, so the result is the best trade within the budget, not a rejection.
+- ``time_limit_s``: constraint generation stops adding outcome rows after this long. The
+  trade of the last LP is still rounded and its guaranteed profit recomputed exactly below
+  (the final worst case is never time limited), so a hurried answer is smaller, never wrong.
+
 The LP runs in floats; the returned trade is rounded down to each book's lot grid and its
 guaranteed profit recomputed exactly (``Fraction``) over valid outcomes: by enumeration for
 small problems, else from the IP oracle's worst outcome (HiGHS with a zero MIP gap) evaluated
@@ -24,6 +33,7 @@ exactly. A trade whose exact profit is not positive is reported as no trade.
 from __future__ import annotations
 
 import math
+import time
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from decimal import Decimal
@@ -107,7 +117,9 @@ class GuaranteedTrade:
 
     ``profit`` is exact (quote currency); ``profit_micros`` is it rounded down to micros.
     ``net_shares[i]`` is the exact net YES position bought in security i; ``cash`` the exact
-    cash flow (negative: paid). ``lp_profit`` is the LP optimum before rounding to lots.
+    cash flow (negative: paid). ``lp_profit`` is the LP optimum before rounding to lots;
+    ``outlay`` the exact cash tied up (see the module); ``timed_out`` whether constraint
+    generation hit its time limit.
     """
 
     fills: tuple[LevelFill, ...]
@@ -120,6 +132,8 @@ class GuaranteedTrade:
     iterations: int
     outcomes_used: int
     exact_by_enumeration: bool = field(default=False)
+    outlay: Fraction = field(default=Fraction(0))
+    timed_out: bool = field(default=False)
 
 
 @dataclass(slots=True)
@@ -138,12 +152,19 @@ def best_guaranteed_trade(
     *,
     tolerance: float = 1e-9,
     max_iterations: int = 500,
+    max_outlay: Fraction | Decimal | int | None = None,
+    time_limit_s: float | None = None,
 ) -> GuaranteedTrade:
     """Return the trade maximizing the profit guaranteed in every valid outcome.
 
     ``books`` holds at most one book per security of ``space`` (a security with no book
-    cannot be traded). Raise ``ValueError`` for a book of an unknown security.
+    cannot be traded). Raise ``ValueError`` for a book of an unknown security or a negative
+    ``max_outlay``. ``max_outlay`` and ``time_limit_s``: see the module.
     """
+    started = time.perf_counter()
+    budget = None if max_outlay is None else Fraction(max_outlay)
+    if budget is not None and budget < 0:
+        raise ValueError(f"max_outlay must be at least 0, got {max_outlay}")
     index = space.dependencies.index()
     by_security: dict[int, SecurityBook] = {}
     for book in books:
@@ -154,6 +175,12 @@ def best_guaranteed_trade(
         by_security[index[book.security_id]] = book
     columns = _layout(by_security)
     highs, net_start, cash_col, t_col = _build_lp(space.n, columns)
+    if budget is not None:
+        per_share = [
+            float(_outlay_per_share(lv, b, buy))
+            for lv, b, buy in zip(columns.levels, columns.books, columns.is_buy, strict=True)
+        ]
+        _add_row(highs, -highspy.kHighsInf, float(budget), range(len(per_share)), per_share)
     outcomes: list[Outcome] = []
     mids = np.full(space.n, 0.5)
     for i, book in by_security.items():
@@ -165,7 +192,7 @@ def best_guaranteed_trade(
         if outcome not in outcomes:
             outcomes.append(outcome)
             _add_outcome_row(highs, outcome, net_start, cash_col, t_col)
-    iterations = 0
+    iterations, timed_out = 0, False
     while True:
         iterations += 1
         highs.run()
@@ -178,10 +205,18 @@ def best_guaranteed_trade(
         violated = worst_value + cash < t - tolerance * (1.0 + abs(t))
         if not violated or worst in outcomes or iterations >= max_iterations:
             break
+        if time_limit_s is not None and time.perf_counter() - started > time_limit_s:
+            timed_out = True
+            break
         outcomes.append(worst)
         _add_outcome_row(highs, worst, net_start, cash_col, t_col)
     fills = _round_fills(columns, values[: len(columns.levels)])
-    return _exact_result(space, fills, float(t), iterations, len(outcomes))
+    if budget is not None:
+        fills = _within_budget(fills, budget)
+    result = _exact_result(space, fills, float(t), iterations, len(outcomes))
+    return replace(
+        result, outlay=_outlay(fills) if result.fills else Fraction(0), timed_out=timed_out
+    )
 
 
 def _layout(by_security: Mapping[int, SecurityBook]) -> _Columns:
@@ -255,6 +290,42 @@ def _round_fills(
         if lots > 0:
             fill = LevelFill(book.security_id, is_buy, level.price, lots * book.lot)
             fills.append((owner, book, fill))
+    return fills
+
+
+def _outlay_per_share(level: Level, book: SecurityBook, is_buy: bool) -> Fraction:
+    """Cash tied up per share: the ask, or 1 - bid for a YES sold from a minted set."""
+    price = Fraction(level.price, pow10(book.price_decimals))
+    return price if is_buy else 1 - price
+
+
+def _outlay(fills) -> Fraction:
+    return sum(
+        (
+            _outlay_per_share(Level(f.price, f.size), book, f.is_buy)
+            * Fraction(f.size, pow10(book.size_decimals))
+            for _, book, f in fills
+        ),
+        Fraction(0),
+    )
+
+
+def _within_budget(fills, budget: Fraction):
+    """Scale rounded fills down (to lots) until their exact outlay fits the budget.
+
+    The LP keeps to the budget in floats; rounding to lots only shrinks fills, but the float
+    optimum may sit a hair above the budget.
+    """
+    while fills and (spent := _outlay(fills)) > budget:
+        ratio = budget / spent
+        scaled = []
+        for owner, book, fill in fills:
+            lots = math.floor(fill.size * ratio / book.lot)
+            if lots * book.lot == fill.size:
+                lots -= 1  # make progress whatever the rounding
+            if lots > 0:
+                scaled.append((owner, book, replace(fill, size=lots * book.lot)))
+        fills = scaled
     return fills
 
 
