@@ -64,6 +64,20 @@ def test_a_fee_makes_the_basket_smaller_never_larger(tmp_path):
         assert Decimal(basket["fees"]) > 0
 
 
+def test_max_capital_finds_the_best_basket_within_it(tmp_path):
+    out, truth = synth(tmp_path, "race")
+    runner = CliRunner()
+    scanned = json.loads(runner.invoke(app, ["scan", "--snapshot", str(out), "--json"]).output)
+    [free] = [o for o in scanned["opportunities"] if o["kind"] == "combinatorial"]
+    capital = Decimal(free["cost"]) + Decimal(free["fees"])
+    cap = (capital / 3).quantize(Decimal("0.01"))
+    args = ["scan", "--snapshot", str(out), "--json", "--max-capital", str(cap)]
+    capped_scan = json.loads(runner.invoke(app, args).output)
+    [capped] = [o for o in capped_scan["opportunities"] if o["kind"] == "combinatorial"]
+    assert Decimal(capped["cost"]) + Decimal(capped["fees"]) <= cap
+    assert 0 < Decimal(capped["profit"]) < Decimal(free["profit"])
+
+
 def test_an_unknown_security_in_the_dependency_file_is_a_clear_error(tmp_path):
     out = tmp_path / "election"
     runner = CliRunner()

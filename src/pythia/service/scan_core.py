@@ -103,7 +103,7 @@ def scan_combinatorial(
         detail = f"halted: {', '.join(halted[:3])}"
         return [], [Rejected(group, RejectReason.HALTED, detail, OpportunityKind.COMBINATORIAL)]
     try:
-        found = watch.evaluate(snapshot.instruments, snapshot.books)
+        found = watch.evaluate(snapshot.instruments, snapshot.books, max_capital_micros)
     except ConfigError as error:
         return [], [Rejected(group, RejectReason.UNSUPPORTED, str(error))]
     if found is None:

@@ -93,6 +93,7 @@ class ReplayScan:
     ) -> None:
         self.synchronizer_for = synchronizer_for
         self.lookup = lookup
+        self.max_capital_micros = max_capital_micros
         self.commission_for = commission_bps
         self.books: dict[str, OrderBook] = {}
         self.watch = GroupWatch(
@@ -199,7 +200,7 @@ class ReplayScan:
         if not self.combo.ready(self.instruments, self.books):
             return  # not every book yet: nothing to solve, and no reason to wait
         self._combo_next_ns = ts_ns + self.combo_every_ns
-        found = self.combo.evaluate(self.instruments, self.books)
+        found = self.combo.evaluate(self.instruments, self.books, self.max_capital_micros)
         self._record(ts_ns, (self.combo.group,), [found] if found is not None else [])
 
     def _synced(self, event: BookSnapshot | BookDelta) -> bool:

@@ -143,3 +143,21 @@ def test_a_replayed_stream_finds_the_basket_and_its_lifetime(kit):
     assert Fraction(lifetime.best.profit_micros, 10**6) == scenario.known_profit
     assert lifetime.first_seen_ns == 1 * second and lifetime.last_seen_ns == 2 * second
     assert lifetime.episodes == 1 and lifetime.updates >= 2
+
+
+@pytest.mark.parametrize("fee", ["zero", "bps"])
+def test_a_capital_cap_finds_a_smaller_basket_within_it(kit, fee):
+    scenario = election(3, buckets=2, plants=2, seed=1)
+    instruments, books, fee_for = market_of(kit, scenario, fee=fee)
+    watch = CombinatorialWatch(scenario.dependencies, fee_for)
+    free = watch.evaluate(instruments, books)
+    assert free is not None
+    for share in (2, 5, 9):
+        cap = free.capital_micros * share // 10
+        capped = watch.evaluate(instruments, books, max_capital_micros=cap)
+        assert capped is not None, share  # a smaller basket, not a rejection
+        assert capped.capital_micros <= cap
+        assert 0 < capped.profit_micros <= free.profit_micros
+        worst = brute_force_worst(capped, scenario, instruments)
+        assert capped.profit_micros == worst - capped.cost_micros - capped.fees_micros
+    assert watch.evaluate(instruments, books, max_capital_micros=0) is None

@@ -89,3 +89,13 @@ def test_the_implied_basket_is_bought_and_locks_in_its_expected_profit():
 def test_consistent_books_are_not_traded():
     strategy, _ = run({**ASKS, "pm:b": 5200})  # B's YES + A's NO cost 1.02: nothing
     assert strategy.report()["summary"]["executions"] == 0
+
+
+def test_max_capital_buys_a_smaller_basket_within_it():
+    strategy, kernel = run(ASKS, max_capital="5")
+    [row] = strategy.report()["executions"]
+    assert (row["kind"], row["status"]) == ("combinatorial", "filled")
+    bought = kernel.portfolio.position("pm:b")
+    assert 0 < bought < 10 * SHARE  # what 5 USDC affords, not all 10 shares and not nothing
+    assert kernel.portfolio.position("pm:a:no") == bought
+    assert 1000 * USDC - kernel.portfolio.cash("USDC") <= 5 * USDC

@@ -22,10 +22,12 @@ reported profit is one the fills lock in.
 
 from __future__ import annotations
 
+import copy
 import json
 import tomllib
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from fractions import Fraction
 from pathlib import Path
 
 from pythia.book.base import OrderBook
@@ -110,10 +112,14 @@ class CombinatorialWatch:
         )
 
     def evaluate(
-        self, instruments: Mapping[str, Instrument], books: Mapping[str, OrderBook]
+        self,
+        instruments: Mapping[str, Instrument],
+        books: Mapping[str, OrderBook],
+        max_capital_micros: int | None = None,
     ) -> Opportunity | None:
         """The best basket now (None when no positive guaranteed profit, or a book is
-        missing or unknown)."""
+        missing or unknown); within ``max_capital_micros`` of capital (cost + fees) when
+        given: the budget is a row of the trade LP, so a smaller basket is found, not none."""
         self.evaluations += 1
         sources: dict[tuple[str, bool, int], list[_Source]] = {}
         lp_books = []
@@ -140,10 +146,23 @@ class CombinatorialWatch:
                     default_lot(token),
                 )
             )
-        trade = best_guaranteed_trade(self.space, lp_books)
-        if not trade.fills:
-            return None
-        return self._opportunity(trade.fills, sources, instruments, currency)
+        budget = None
+        if max_capital_micros is not None:
+            budget = Fraction(max_capital_micros, pow10(MONEY_DECIMALS))
+        for _ in range(3):  # exact fees per leg may exceed the LP's per-share all-in prices
+            trade = best_guaranteed_trade(self.space, lp_books, max_outlay=budget)
+            if not trade.fills:
+                return None
+            found = self._opportunity(trade.fills, copy.deepcopy(sources), instruments, currency)
+            if found is None or max_capital_micros is None:
+                return found
+            excess = found.capital_micros - max_capital_micros
+            if excess <= 0:
+                return found
+            budget = trade.outlay - Fraction(excess, pow10(MONEY_DECIMALS))
+            if budget <= 0:
+                return None
+        return None
 
     def _levels(
         self,

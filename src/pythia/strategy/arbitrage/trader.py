@@ -187,13 +187,23 @@ class ArbitrageStrategy(Strategy):
             return
         self.combo_dirty = False
         self.combo_next_ns = now + self.combo_every_ns
-        opportunity = self.combo.evaluate(self.watch.instruments, self.ctx.books())
+        opportunity = self.combo.evaluate(
+            self.watch.instruments, self.ctx.books(), self._combo_budget()
+        )
         self.current.pop(self.combo.group, None)
         if opportunity is not None:
             self.seen += 1
             self.current[opportunity.group] = (now, opportunity)
             self.ctx.announce("opportunity", self._row(opportunity.group))
             self._consider(opportunity)
+
+    def _combo_budget(self) -> int | None:
+        """Capital for a combinatorial basket: ``max_capital`` and what the account holds."""
+        token = self.watch.instruments.get(self.combo.ids[0])
+        if not isinstance(token, Instrument):
+            return self.max_capital
+        balance = self.ctx.balance(token.quote_currency)
+        return balance if self.max_capital is None else min(balance, self.max_capital)
 
     def _skip(self, reason: str) -> None:
         self.skipped[reason] = self.skipped.get(reason, 0) + 1
