@@ -1,10 +1,11 @@
-"""Barrier Frank-Wolfe projection vs a direct convex solve; IP oracle and trade-LP times.
+"""Barrier Frank-Wolfe projection vs direct convex solves; IP oracle and trade-LP times.
 
     python benchmarks/bench_combinatorial.py [--json FILE] [--sizes 10,30,100,300,1000]
         [--kinds bracket,election] [--gap 1e-6] [--cap-s 120] [--seed 0]
 
-For each SYNTHETIC scenario (``pythia.data.synth_combinatorial.sized``: a bracket or an
-election with about N securities and planted mispricings), theta = the books' mid prices:
+For each SYNTHETIC scenario (``pythia.data.synth_combinatorial.sized``: a bracket, an
+election, a race, ... with about N securities and planted mispricings), theta = the books'
+mid prices:
 
 - ``ip ms``: median time of one oracle call min w.z over valid outcomes, random w (20
   calls): ``lp-first`` is the oracle as used (LP relaxation first, MIP when fractional),
@@ -12,15 +13,41 @@ election with about N securities and planted mispricings), theta = the books' mi
 - ``fw a.9 s``: barrier FW (InitFW included) until alpha-extraction, D - g >= 0.9 D; each
   IP call is capped at 5 s (the gap then uses the MIP's dual bound);
 - ``fw gap s``: barrier FW until the FW gap is below ``--gap``; D and the gap it reached;
-- ``direct s``: a direct convex solve of the same projection (scipy SLSQP, gradient
-  supplied), in a child process killed after ``--cap-s`` ("timed out"):
-  bracket: in mu space over the bracket's linear rows, whose LP relaxation is exactly the
-  marginal polytope (each half-bracket's winner distribution glues with the game above);
-  election: over convex weights of every enumerated outcome (its big-M rows are not an
-  exact description), possible only while the outcomes can be enumerated;
-- ``|dD|``: |D_fw - D_direct|, the accuracy check;
+- ``direct``: the same projection min over mu in M of D(mu || theta) solved directly, by
+  every method that applies, each in a child process killed after ``--cap-s``:
+
+  - ``slsqp-rows`` / ``clarabel-rows`` (kind ``bracket`` only): mu space over the bracket's
+    own linear rows, whose LP relaxation is exactly the marginal polytope (each
+    half-bracket's winner distribution glues with the game above); scipy SLSQP with the
+    gradient supplied, or cvxpy + Clarabel (an exponential-cone program,
+    ``rel_entr(mu, theta) + rel_entr(1 - mu, 1 - theta)``);
+  - ``slsqp-enum`` / ``clarabel-enum`` (any kind whose valid outcomes can be listed):
+    convex weights w over every outcome, mu = V' w (V: outcomes x securities, 0/1; sparse
+    for cvxpy). Outcomes are listed by ``outcomes_of``: the scenario's own ``outcomes``
+    (a small race lists its orders), else brute force while n <= ENUMERATION_LIMIT; at
+    most MAX_DIRECT_OUTCOMES, and SLSQP (dense) only up to MAX_SLSQP_OUTCOMES. Listing
+    the outcomes is not counted in any direct time (JSON ``outcomes_s``).
+
+  Clarabel runs with tolerances of 1e-10 (gap and feasibility; ``CLARABEL_OPTIONS``). Every
+  method's D is recomputed by ``frank_wolfe.divergence`` at its mu clipped into
+  [1e-15, 1 - 1e-15]. ``direct`` names the fastest method that finished, by the time the
+  speedup uses (``~``: its solver
+  flagged the solution inaccurate, e.g. Clarabel's AlmostSolved; its time still counts,
+  which can only lower the speedup); ``direct s`` is its total wall time (model build,
+  cvxpy canonicalization and solve) and ``solver s`` the solver-only time cvxpy reports
+  (Clarabel's own ``solve_time``). "intractable": no method applies; "timed out": every
+  method that applies hit the cap;
+- ``|dD|``: |D_fw - D_direct| of that method, the accuracy check (FW's D exceeds the
+  optimum by at most its gap, so a |dD| up to the FW gap is expected);
+- ``speedup``: direct time / ``fw gap s``, with the conservative choices for the direct
+  side: the fastest method, timed by its solver-only time where it has one (Clarabel's
+  solve time leaves out cvxpy's model building and canonicalization; FW's time includes
+  everything);
 - ``trade s``: the guaranteed-profit LP by constraint generation, and whether its exactly
   recomputed profit equals the planted (known) profit.
+
+cvxpy is optional: without it the Clarabel methods are skipped (the header says so). The
+JSON output (``--json``) keeps every method's status, times, D and solver messages.
 """
 
 from __future__ import annotations
@@ -32,8 +59,11 @@ import platform
 import statistics
 import sys
 import time
+import warnings
+from collections.abc import Callable
 
 import numpy as np
+import scipy.sparse as sp
 from scipy.optimize import minimize
 
 from pythia.data.synth_combinatorial import sized
@@ -42,8 +72,31 @@ from pythia.opt.frank_wolfe import divergence, project
 from pythia.opt.lp import best_guaranteed_trade
 from pythia.opt.outcomes import ENUMERATION_LIMIT, OutcomeSpace
 
-MAX_DIRECT_OUTCOMES = 20_000
+try:
+    import cvxpy as cp
+except ImportError as error:  # cvxpy is optional: the Clarabel methods are then skipped
+    cp = None
+    CVXPY_MISSING = f"cvxpy not importable ({error}): Clarabel methods skipped"
+else:
+    CVXPY_MISSING = (
+        None
+        if "CLARABEL" in cp.installed_solvers()
+        else f"cvxpy {cp.__version__} has no CLARABEL solver: Clarabel methods skipped"
+    )
+
+MAX_DIRECT_OUTCOMES = 500_000  # outcomes: beyond this, no enumerated method
+MAX_SLSQP_OUTCOMES = 20_000  # outcomes: SLSQP's dense matrices beyond this are hopeless
 ORACLE_CAP_S = 5.0  # per FW oracle call; the gap then uses the MIP's dual bound
+MU_CLIP = 1e-15  # the direct mu is clipped into [MU_CLIP, 1 - MU_CLIP] to evaluate D
+CLARABEL_OPTIONS = {
+    "tol_gap_abs": 1e-10,
+    "tol_gap_rel": 1e-10,
+    "tol_feas": 1e-10,
+    "max_iter": 500,
+    # Clarabel's default (1e-8) stalls short of these tolerances on some brackets (AlmostSolved,
+    # D off by up to 2e-9); 1e-10 converges on them and is also the best on listed races.
+    "static_regularization_constant": 1e-10,
+}
 
 
 def oracle_ms(space: OutcomeSpace, seed: int, calls: int = 20) -> float:
@@ -57,42 +110,95 @@ def oracle_ms(space: OutcomeSpace, seed: int, calls: int = 20) -> float:
     return statistics.median(times) * 1e3
 
 
-def direct_bracket(scenario, theta: np.ndarray) -> float:
+def outcomes_of(scenario) -> np.ndarray | None:
+    """Return every valid outcome (outcomes x n, 0/1 floats), or None when that is intractable.
+
+    The scenario's own ``outcomes`` when it lists them (a small race does), else brute force
+    over 2**n while n <= ENUMERATION_LIMIT; None beyond MAX_DIRECT_OUTCOMES outcomes.
+    """
+    listed = scenario.outcomes
+    if listed is not None:
+        outcomes = np.asarray(listed, dtype=float)
+    elif len(scenario.dependencies.securities) <= ENUMERATION_LIMIT:
+        outcomes = np.array(OutcomeSpace(scenario.dependencies).enumerate_outcomes(), dtype=float)
+    else:
+        return None
+    return outcomes if len(outcomes) <= MAX_DIRECT_OUTCOMES else None
+
+
+def linear_rows(scenario) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Return the scenario's rows as (a_eq, b_eq, a_in, b_in): a_eq mu == b_eq, a_in mu >= b_in."""
     deps = scenario.dependencies
     index = deps.index()
+    n = len(index)
     equalities, inequalities = [], []
     for constraint in deps.constraints:
         coefficients, op, rhs = constraint.integer_row()
-        row = np.zeros(len(theta))
+        row = np.zeros(n)
         for security, c in zip(constraint.securities, coefficients, strict=True):
             row[index[security]] = c
         if op is Op.EQ:
             equalities.append((row, rhs))
-        else:  # the bracket has only "implies" rows: row . mu <= 0
-            inequalities.append((-row if op is Op.LE else row, -rhs if op is Op.LE else rhs))
-    a_eq = np.array([r for r, _ in equalities])
-    b_eq = np.array([b for _, b in equalities], dtype=float)
-    a_in = np.array([r for r, _ in inequalities])
-    b_in = np.array([b for _, b in inequalities], dtype=float)
+        elif op is Op.GE:
+            inequalities.append((row, rhs))
+        else:
+            inequalities.append((-row, -rhs))
+
+    def stack(pairs):
+        return (
+            np.array([r for r, _ in pairs]).reshape(-1, n),
+            np.array([b for _, b in pairs], dtype=float),
+        )
+
+    return (*stack(equalities), *stack(inequalities))
+
+
+def _result(status: str, seconds: float, solver_seconds, mu, theta, **extra) -> dict:
+    """Return a method's (small, picklable) result, D evaluated at its clipped mu."""
+    clipped = np.clip(np.asarray(mu, dtype=float), MU_CLIP, 1 - MU_CLIP)
+    return {
+        "status": status,
+        "seconds": seconds,
+        "solver_seconds": solver_seconds,
+        "divergence": divergence(clipped, theta),
+        **extra,
+    }
+
+
+def slsqp_rows(data: dict) -> dict:
+    """SLSQP in mu space over the exact linear rows (gradient supplied)."""
+    theta = data["theta"]
+    a_eq, b_eq, a_in, b_in = data["rows"]
+    start = time.perf_counter()
     logit_theta = np.log(theta / (1 - theta))
+    constraints = []
+    if len(b_eq):
+        constraints.append({"type": "eq", "fun": lambda m: a_eq @ m - b_eq, "jac": lambda m: a_eq})
+    if len(b_in):
+        constraints.append(
+            {"type": "ineq", "fun": lambda m: a_in @ m - b_in, "jac": lambda m: a_in}
+        )
     result = minimize(
         lambda m: divergence(m, theta),
         np.full(len(theta), 0.5),
         jac=lambda m: np.log(m / (1 - m)) - logit_theta,
         method="SLSQP",
         bounds=[(1e-9, 1 - 1e-9)] * len(theta),
-        constraints=[
-            {"type": "eq", "fun": lambda m: a_eq @ m - b_eq, "jac": lambda m: a_eq},
-            {"type": "ineq", "fun": lambda m: a_in @ m - b_in, "jac": lambda m: a_in},
-        ],
+        constraints=constraints,
         options={"ftol": 1e-13, "maxiter": 5000},
     )
-    return float(result.fun)
+    seconds = time.perf_counter() - start
+    status = "ok" if result.success else "inaccurate"
+    return _result(
+        status, seconds, None, result.x, theta, message=str(result.message), iterations=result.nit
+    )
 
 
-def direct_enumerated(scenario, theta: np.ndarray) -> float:
-    outcomes = np.array(OutcomeSpace(scenario.dependencies).enumerate_outcomes(), dtype=float)
+def slsqp_enumerated(data: dict) -> dict:
+    """SLSQP over convex weights of every listed outcome (dense; gradient supplied)."""
+    theta, outcomes = data["theta"], data["outcomes"]
     count = len(outcomes)
+    start = time.perf_counter()
     logit_theta = np.log(theta / (1 - theta))
 
     def objective(weights):
@@ -108,37 +214,160 @@ def direct_enumerated(scenario, theta: np.ndarray) -> float:
         constraints=[{"type": "eq", "fun": lambda w: w.sum() - 1, "jac": lambda w: np.ones(count)}],
         options={"ftol": 1e-13, "maxiter": 5000},
     )
-    return float(result.fun)
+    seconds = time.perf_counter() - start
+    status = "ok" if result.success else "inaccurate"
+    mu = result.x @ outcomes
+    return _result(
+        status, seconds, None, mu, theta, message=str(result.message), iterations=result.nit
+    )
 
 
-def _direct_child(kind: str, size: int, seed: int, queue) -> None:
-    scenario = sized(kind, size, seed=seed)
-    theta = np.array(scenario.mid_prices())
+def _clarabel(mu, constraints, theta: np.ndarray, start: float, recover: Callable) -> dict:
+    """Solve min D(mu || theta) s.t. constraints with cvxpy + Clarabel; ``start``: build start."""
+    objective = cp.Minimize(cp.sum(cp.rel_entr(mu, theta) + cp.rel_entr(1 - mu, 1 - theta)))
+    problem = cp.Problem(objective, constraints)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        problem.solve(solver="CLARABEL", **CLARABEL_OPTIONS)
+    seconds = time.perf_counter() - start
+    stats = problem.solver_stats
+    extra = {
+        "solver_status": problem.status,
+        "iterations": stats.num_iters,
+        "compile_seconds": problem.compilation_time,
+        "warnings": [str(w.message)[:200] for w in caught],
+    }
+    if problem.status not in (cp.OPTIMAL, cp.OPTIMAL_INACCURATE):
+        return {"status": "failed", "seconds": seconds, "solver_seconds": stats.solve_time, **extra}
+    status = "ok" if problem.status == cp.OPTIMAL else "inaccurate"
+    return _result(status, seconds, stats.solve_time, recover(), theta, **extra)
+
+
+def clarabel_rows(data: dict) -> dict:
+    """cvxpy + Clarabel in mu space over the exact linear rows."""
+    theta = data["theta"]
+    a_eq, b_eq, a_in, b_in = data["rows"]
     start = time.perf_counter()
-    solve = direct_bracket if kind == "bracket" else direct_enumerated
-    value = solve(scenario, theta)
-    queue.put((time.perf_counter() - start, value))
+    mu = cp.Variable(len(theta))
+    constraints = []
+    if len(b_eq):
+        constraints.append(sp.csr_matrix(a_eq) @ mu == b_eq)
+    if len(b_in):
+        constraints.append(sp.csr_matrix(a_in) @ mu >= b_in)
+    return _clarabel(mu, constraints, theta, start, lambda: mu.value)
 
 
-def direct(kind: str, size: int, seed: int, n: int, cap_s: float) -> tuple[str, float, float]:
-    """Return (status, seconds, D) of the direct solve in a child process with a time cap."""
-    if kind == "election":
-        if n > ENUMERATION_LIMIT:
-            return "intractable", float("nan"), float("nan")
-        count = len(OutcomeSpace(sized(kind, size, seed=seed).dependencies).enumerate_outcomes())
-        if count > MAX_DIRECT_OUTCOMES:
-            return "intractable", float("nan"), float("nan")
+def clarabel_enumerated(data: dict) -> dict:
+    """cvxpy + Clarabel over convex weights w of every listed outcome, mu = V' w (V' sparse).
+
+    mu is its own variable tied by the rows V' w == mu: the cones then see n coordinates, not
+    dense combinations of every outcome's weight (3x faster per iteration on a listed race).
+    D is evaluated at V' w.
+    """
+    theta, outcomes = data["theta"], data["outcomes"]
+    start = time.perf_counter()
+    vertices = sp.csr_matrix(outcomes.T)
+    weights = cp.Variable(len(outcomes), nonneg=True)
+    mu = cp.Variable(len(theta))
+    constraints = [cp.sum(weights) == 1, vertices @ weights == mu]
+    return _clarabel(mu, constraints, theta, start, lambda: vertices @ weights.value)
+
+
+def _child(solve: Callable, data: dict, connection) -> None:
+    try:
+        result = solve(data)
+    except Exception as error:  # reported as the method's status, not raised
+        result = {"status": "failed", "error": repr(error)[:300]}
+    connection.send(result)
+    connection.close()
+
+
+def run_capped(solve: Callable, data: dict, cap_s: float) -> dict:
+    """Run ``solve(data)`` in a forked child; "timed out" when it has not answered in cap_s."""
     context = multiprocessing.get_context("fork")
-    queue = context.Queue()
-    child = context.Process(target=_direct_child, args=(kind, size, seed, queue))
+    receiver, sender = context.Pipe(duplex=False)
+    child = context.Process(target=_child, args=(solve, data, sender))
     child.start()
-    child.join(cap_s)
+    sender.close()
+    try:
+        if receiver.poll(cap_s):
+            result = receiver.recv()
+        else:
+            result = {"status": "timed out", "seconds": cap_s}
+    except EOFError:
+        result = {"status": "failed", "error": "the child died"}
+    if child.is_alive():
+        child.join(5.0)
     if child.is_alive():
         child.kill()
         child.join()
-        return "timed out", cap_s, float("nan")
-    seconds, value = queue.get()
-    return "ok", seconds, value
+    if result["status"] == "failed" and child.exitcode not in (0, None):
+        result.setdefault("exit_code", child.exitcode)
+    return result
+
+
+def _time_of(result: dict) -> float:
+    """A method's time for the speedup: solver-only where it has one (conservative)."""
+    solver = result.get("solver_seconds")
+    return solver if solver is not None else result["seconds"]
+
+
+def direct(kind: str, scenario, theta: np.ndarray, cap_s: float) -> dict:
+    """Run every applicable direct method in a capped child; pick the fastest that finished.
+
+    Return the chosen method's status ("ok", or "inaccurate" when its solver flagged the
+    solution), name, times and D; "intractable" when no method applies; "timed out" when
+    every one hit the cap ("failed" otherwise); ``methods``: every method's own result.
+    """
+    start = time.perf_counter()
+    outcomes = outcomes_of(scenario)
+    outcomes_s = time.perf_counter() - start
+    data = {
+        "theta": theta,
+        "rows": linear_rows(scenario) if kind == "bracket" else None,
+        "outcomes": outcomes,
+    }
+    applicable: list[tuple[str, Callable]] = []
+    if kind == "bracket":  # only the bracket's rows describe M exactly
+        applicable.append(("slsqp-rows", slsqp_rows))
+        if CVXPY_MISSING is None:
+            applicable.append(("clarabel-rows", clarabel_rows))
+    if outcomes is not None:
+        if len(outcomes) <= MAX_SLSQP_OUTCOMES:
+            applicable.append(("slsqp-enum", slsqp_enumerated))
+        if CVXPY_MISSING is None:
+            applicable.append(("clarabel-enum", clarabel_enumerated))
+    methods = {name: run_capped(solve, data, cap_s) for name, solve in applicable}
+    summary = {
+        "status": "intractable",
+        "method": None,
+        "seconds": None,
+        "solver_seconds": None,
+        "time_s": None,
+        "divergence": None,
+        "outcomes": None if outcomes is None else len(outcomes),
+        "outcomes_s": outcomes_s if outcomes is not None else None,
+        "methods": methods,
+    }
+    if not methods:
+        return summary
+    # An inaccurate finish counts too: its time is at most a converged solve's (conservative).
+    finished = {k: r for k, r in methods.items() if r["status"] in ("ok", "inaccurate")}
+    if finished:
+        name = min(finished, key=lambda k: _time_of(finished[k]))
+        best = finished[name]
+        summary.update(
+            status=best["status"],
+            method=name,
+            seconds=best["seconds"],
+            solver_seconds=best.get("solver_seconds"),
+            time_s=_time_of(best),
+            divergence=best["divergence"],
+        )
+        return summary
+    timed_out = all(r["status"] == "timed out" for r in methods.values())
+    summary["status"] = "timed out" if timed_out else "failed"
+    return summary
 
 
 def measure(kind: str, size: int, gap: float, cap_s: float, seed: int) -> dict:
@@ -167,7 +396,8 @@ def measure(kind: str, size: int, gap: float, cap_s: float, seed: int) -> dict:
         oracle_time_limit_s=ORACLE_CAP_S,
     )
     gap_s = time.perf_counter() - start
-    status, direct_s, direct_d = direct(kind, size, seed, space.n, cap_s)
+    solved = direct(kind, scenario, theta, cap_s)
+    finished = solved["status"] in ("ok", "inaccurate")
     start = time.perf_counter()
     trade = best_guaranteed_trade(OutcomeSpace(scenario.dependencies), scenario.books)
     trade_s = time.perf_counter() - start
@@ -184,11 +414,21 @@ def measure(kind: str, size: int, gap: float, cap_s: float, seed: int) -> dict:
         "fw_oracle_calls": tight.oracle_calls,
         "divergence": tight.divergence,
         "gap": tight.gap,
-        "direct_status": status,
-        "direct_s": direct_s,
-        "direct_divergence": direct_d,
-        "abs_divergence_diff": abs(tight.divergence - direct_d),
-        "speedup": direct_s / gap_s if status == "ok" else None,
+        "direct_status": solved["status"],
+        "direct_method": solved["method"],
+        "direct_s": solved["seconds"],
+        "direct_solver_s": solved["solver_seconds"],
+        "direct_divergence": solved["divergence"],
+        "abs_divergence_diff": abs(tight.divergence - solved["divergence"]) if finished else None,
+        "speedup": solved["time_s"] / gap_s if finished else None,
+        "direct_outcomes": solved["outcomes"],
+        "direct_outcomes_s": solved["outcomes_s"],
+        "direct_methods": {
+            name: {**r, "abs_divergence_diff": abs(tight.divergence - r["divergence"])}
+            if "divergence" in r
+            else r
+            for name, r in solved["methods"].items()
+        },
         "trade_s": trade_s,
         "trade_profit": str(trade.profit),
         "known_profit": str(scenario.known_profit),
@@ -206,13 +446,17 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=0)
     args = parser.parse_args()
     print(
-        f"SYNTHETIC scenarios; FW gap target {args.gap:g}; cap {args.cap_s:g} s;"
+        f"SYNTHETIC scenarios; FW gap target {args.gap:g}; cap {args.cap_s:g} s per method;"
         f" Python {sys.version.split()[0]}"
     )
+    if CVXPY_MISSING is None:
+        print(f"direct: scipy SLSQP and cvxpy {cp.__version__} + Clarabel (tolerances 1e-10)")
+    else:
+        print(f"direct: scipy SLSQP only; {CVXPY_MISSING}")
     header = (
         f"{'kind':>8} {'n':>5} {'ip lp-first ms':>14} {'ip mip ms':>9} {'fw a.9 s':>8}"
-        f" {'fw gap s':>8} {'calls':>5} {'D':>10} {'gap':>8} {'direct s':>11} {'|dD|':>8}"
-        f" {'speedup':>7} {'trade s':>7} {'=known':>6}"
+        f" {'fw gap s':>8} {'calls':>5} {'D':>10} {'gap':>8} {'direct':>14} {'direct s':>8}"
+        f" {'solver s':>8} {'|dD|':>8} {'speedup':>7} {'trade s':>7} {'=known':>6}"
     )
     print(header)
     results = []
@@ -220,23 +464,38 @@ def main() -> None:
         for size in (int(s) for s in args.sizes.split(",")):
             r = measure(kind, size, args.gap, args.cap_s, args.seed)
             results.append(r)
-            direct_text = (
-                f"{r['direct_s']:.2f}" if r["direct_status"] == "ok" else r["direct_status"]
-            )
-            diff = f"{r['abs_divergence_diff']:.1e}" if r["direct_status"] == "ok" else "-"
-            speedup = f"{r['speedup']:.1f}x" if r["speedup"] else "-"
+            finished = r["direct_status"] in ("ok", "inaccurate")
+            if finished:
+                mark = "" if r["direct_status"] == "ok" else "~"
+                method = r["direct_method"] + mark
+                direct_s = f"{r['direct_s']:.3g}"
+                solver = r["direct_solver_s"]
+                solver_s = "-" if solver is None else f"{solver:.3g}"
+                diff = f"{r['abs_divergence_diff']:.1e}"
+                speedup = f"{r['speedup']:.3g}x"
+            else:
+                method, direct_s, solver_s, diff, speedup = r["direct_status"], "-", "-", "-", "-"
             fw_gap = f"{r['fw_gap_s']:.2f}" + ("" if r["fw_gap_stop"] == "gap" else "*")
             print(
                 f"{kind:>8} {r['securities']:>5} {r['ip_lp_first_ms']:>14.2f}"
                 f" {r['ip_mip_ms']:>9.2f} {r['fw_alpha_s']:>8.2f} {fw_gap:>8}"
                 f" {r['fw_oracle_calls']:>5} {r['divergence']:>10.3e} {r['gap']:>8.1e}"
-                f" {direct_text:>11} {diff:>8} {speedup:>7} {r['trade_s']:>7.2f}"
-                f" {str(r['trade_matches_known']):>6}",
+                f" {method:>14} {direct_s:>8} {solver_s:>8} {diff:>8} {speedup:>7}"
+                f" {r['trade_s']:>7.2f} {str(r['trade_matches_known']):>6}",
                 flush=True,
             )
     print("* the FW run hit the time cap before the gap target")
+    print("~ the solver flagged it inaccurate (Clarabel AlmostSolved, SLSQP not converged)")
     if args.json:
-        meta = {"python": sys.version, "machine": platform.platform(), "data": "synthetic"}
+        meta = {
+            "python": sys.version,
+            "machine": platform.platform(),
+            "data": "synthetic",
+            "cvxpy": None if cp is None else cp.__version__,
+            "clarabel_options": CLARABEL_OPTIONS if CVXPY_MISSING is None else None,
+            "cap_s": args.cap_s,
+            "gap": args.gap,
+        }
         with open(args.json, "w") as handle:
             json.dump({"meta": meta, "results": results}, handle, indent=2)
 
