@@ -130,13 +130,14 @@ def exact_guaranteed_profit(space: OutcomeSpace, net, cash: Fraction) -> Fractio
     )
 
 
-def direct_projection(space: OutcomeSpace, theta) -> tuple[float, np.ndarray]:
-    """Return (D, mu) minimizing D(mu||theta) over convex weights of every enumerated outcome.
+def direct_projection(space: OutcomeSpace, theta, outcomes=None) -> tuple[float, np.ndarray]:
+    """Return (D, mu) minimizing D(mu||theta) over convex weights of every valid outcome.
 
-    Two L-BFGS-B runs: weights as a softmax (smooth, never exactly 0) and as non-negative
-    bounded variables (reach 0); both give points of conv(outcomes), the lower one is kept.
+    ``outcomes`` lists them (default: ``space.enumerate_outcomes()``). Two L-BFGS-B runs:
+    weights as a softmax (smooth, never exactly 0) and as non-negative bounded variables
+    (reach 0); both give points of conv(outcomes), the lower one is kept.
     """
-    outcomes = np.array(space.enumerate_outcomes(), dtype=float)
+    outcomes = np.array(space.enumerate_outcomes() if outcomes is None else outcomes, dtype=float)
     theta = np.asarray(theta)
     logit_theta = np.log(theta) - np.log1p(-theta)
     options = {"ftol": 1e-16, "gtol": 1e-13, "maxiter": 20000, "maxcor": 30}

@@ -130,3 +130,27 @@ def test_newton_corrective_reaches_the_active_set_optimum(seed, n):
         theta = 1 / (1 + np.exp(-logit_theta))
         results.append(divergence(mu, theta))
     assert results[0] == pytest.approx(results[1], abs=1e-9)
+
+
+@pytest.mark.parametrize("fraction", [0.0, 0.5, 0.9])
+def test_an_inexact_oracle_keeps_the_gap_and_the_bound_valid(fraction):
+    from pythia.data.synth_combinatorial import race
+
+    scenario = race(5, plants=2, seed=4)  # a MIP oracle (no exact rows); 120 listed outcomes
+    space = OutcomeSpace(scenario.dependencies)
+    theta = scenario.mid_prices()
+    direct_value, direct_mu = direct_projection(space, theta, scenario.outcomes)
+
+    result = project(space, theta, alpha=None, gap_tolerance=1e-8, oracle_gap_fraction=fraction)
+
+    assert result.stop is StopReason.GAP and result.gap <= 1e-8
+    assert result.profit_bound <= direct_value + 1e-9  # D - g never overstates
+    assert result.divergence <= direct_value + result.gap + 1e-9
+    assert np.max(np.abs(np.array(result.mu) - direct_mu)) < MU_TOLERANCE
+    assert all(space.contains(o) for o in result.active_set)
+
+
+def test_the_oracle_gap_fraction_must_be_below_one():
+    space = OutcomeSpace(Dependencies((Security("a"), Security("b")), (exactly_one(["a", "b"]),)))
+    with pytest.raises(ValueError, match="oracle_gap_fraction"):
+        project(space, [0.4, 0.5], oracle_gap_fraction=1.0)

@@ -89,3 +89,24 @@ def test_bounded_oracle_bounds_the_minimum(seed, n, rows):
     minimum = (np.array(space.enumerate_outcomes()) @ weights).min()
     assert space.contains(outcome)
     assert bound <= minimum + 1e-12 and value == pytest.approx(minimum, abs=1e-12)
+
+
+@settings(max_examples=25, deadline=None)
+@given(
+    seed=st.integers(0, 10**6),
+    n=st.integers(2, 12),
+    rows=st.integers(0, 10),
+    gap=st.sampled_from([0.0, 0.01, 0.3, 2.0]),
+)
+def test_an_inexact_oracle_stays_within_its_gap_and_bounds_the_minimum(seed, n, rows, gap):
+    rng = random.Random(seed)
+    space = random_feasible_space(rng, n, rows)
+    mip = OutcomeSpace(space.dependencies, relaxation_first=False)  # the MIP every time
+    weights = np.array([rng.uniform(-1, 1) for _ in range(n)])
+    minimum = (np.array(space.enumerate_outcomes()) @ weights).min()
+    for oracle in (space, mip):
+        outcome, value, bound = oracle.bounded_outcome(weights, gap=gap)
+        assert oracle.contains(outcome) and value == pytest.approx(weights @ outcome)
+        assert bound <= minimum + 1e-9  # a valid lower bound, whatever the gap
+        assert value <= minimum + gap + 1e-9  # no worse than the gap allows
+        assert value - bound <= max(gap, 1e-9) + 1e-9

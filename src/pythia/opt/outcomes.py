@@ -29,6 +29,7 @@ Outcome = tuple[int, ...]
 _RELAXATION_PATIENCE = 10  # fractional LP optima in a row before the LP is paused
 _RELAXATION_PAUSE = 20  # oracle calls that go straight to the MIP in the first pause
 _INTEGRALITY = 1e-9  # LP relaxation: further from 0/1 is a fractional vertex
+_MIP_ABS_GAP = 1e-9  # the MIP's optimality gap unless a caller accepts a larger one
 _MIP_INTEGRALITY = 1e-5  # MIP: HiGHS keeps integers within its feasibility tolerance (1e-6)
 _FEASIBLE_POINT = 2  # HiGHS solution status: a feasible primal point exists
 _FAILED = (-1,)  # placeholder outcome: the relaxation's optimum was fractional
@@ -65,7 +66,7 @@ def _new_highs() -> highspy.Highs:
     highs = highspy.Highs()
     highs.setOptionValue("output_flag", False)
     highs.setOptionValue("mip_rel_gap", 0.0)
-    highs.setOptionValue("mip_abs_gap", 1e-9)
+    highs.setOptionValue("mip_abs_gap", _MIP_ABS_GAP)
     highs.setOptionValue("threads", 1)
     return highs
 
@@ -125,6 +126,7 @@ class OutcomeSpace:
         self.oracle_calls = 0
         self.relaxation_hits = 0
         self._time_limited = False
+        self._early_stop = False  # bounded_outcome accepted a MIP gap above _MIP_ABS_GAP
         self._last_bound = -np.inf
 
     def contains(self, outcome: Sequence[int]) -> bool:
@@ -153,21 +155,31 @@ class OutcomeSpace:
         return found, value
 
     def bounded_outcome(
-        self, weights: Sequence[float], *, time_limit_s: float
+        self, weights: Sequence[float], *, time_limit_s: float | None = None, gap: float = 0.0
     ) -> tuple[Outcome, float, float]:
-        """Return (outcome, value, bound) minimizing ``weights . z`` within a time limit.
+        """Return (outcome, value, bound) minimizing ``weights . z``, possibly inexactly.
 
-        ``bound`` is at most the true minimum (HiGHS's MIP dual bound); it equals ``value``
-        when the IP was solved to optimality. The outcome is valid either way.
+        The MIP may stop at ``time_limit_s`` or once its incumbent is within ``gap`` of its
+        dual bound (it then skips presolve, which would cost more than the short search).
+        ``bound`` is at most the true minimum: HiGHS's MIP dual bound when the MIP may have
+        stopped early, else the value itself (the LP relaxation answered, or HiGHS declared
+        the MIP optimal). The outcome is valid either way.
         """
         vector = np.asarray(weights, dtype=np.float64)
-        self._highs.setOptionValue("time_limit", float(time_limit_s))
-        self._time_limited = True
+        if time_limit_s is not None:
+            self._highs.setOptionValue("time_limit", float(time_limit_s))
+            self._time_limited = True
+        self._highs.setOptionValue("mip_abs_gap", max(float(gap), _MIP_ABS_GAP))
+        self._early_stop = gap > _MIP_ABS_GAP
+        if self._early_stop:  # a short search: presolve's fixed cost would dominate it
+            self._highs.setOptionValue("presolve", "off")
         try:
             outcome = self._solve(vector, False, None)
         finally:
             self._highs.setOptionValue("time_limit", highspy.kHighsInf)
-            self._time_limited = False
+            self._highs.setOptionValue("mip_abs_gap", _MIP_ABS_GAP)
+            self._highs.setOptionValue("presolve", "choose")
+            self._time_limited = self._early_stop = False
         if outcome is None:
             raise ConfigError("no valid outcome satisfies the constraints")
         value = float(np.dot(vector, outcome))
@@ -230,7 +242,9 @@ class OutcomeSpace:
                 raise RuntimeError(f"HiGHS failed on the outcome program: {status}")
             values = np.asarray(highs.getSolution().col_value)
             value = float(np.dot(weights, np.rint(values)))
-            self._last_bound = highs.getInfo().mip_dual_bound if timed_out else value
+            self._last_bound = value  # HiGHS's optimum (its own tolerances) is taken as exact
+            if highs is self._highs and (timed_out or self._early_stop):
+                self._last_bound = min(value, highs.getInfo().mip_dual_bound)
         finally:
             if fixed:
                 highs.changeColsBounds(
