@@ -66,7 +66,7 @@ TICK = 10
 SPREAD = 2 * TICK
 SHARE = 10**SIZE_DECIMALS
 RACE_EXACT_LIMIT = 16  # runners: exact Plackett-Luce marginals (a DP over 2**runners sets)
-RACE_LIST_LIMIT = 8  # runners: ``CombinatorialScenario.outcomes`` lists the runners! orders
+RACE_LIST_LIMIT = 9  # runners: ``CombinatorialScenario.outcomes`` lists the runners! orders
 RACE_SAMPLES = 4000  # orders sampled for the fair model of a larger race
 
 
@@ -95,7 +95,7 @@ class CombinatorialScenario:
 
     @property
     def outcomes(self) -> np.ndarray | None:
-        """Return every valid outcome (rows of 0/1) of a race of at most 8 runners, else None.
+        """Return every valid outcome (rows of 0/1) of a race of at most 9 runners, else None.
 
         Races have runners! outcomes over runners**2 + ... securities, too many securities for
         ``OutcomeSpace.enumerate_outcomes`` (2**n candidates) but few enough outcomes to list.
@@ -327,19 +327,16 @@ def _race_ids(runners: int, top: int):
 
 def _race_outcomes(runners: int, top: int, index) -> np.ndarray:
     positions, tops, ahead = _race_ids(runners, top)
-    rows = []
-    for order in itertools.permutations(range(runners)):  # order[p]: the p-th runner
-        row = np.zeros(len(index), dtype=np.int8)
-        place = [0] * runners
-        for p, i in enumerate(order):
-            place[i] = p
-            row[index[positions[i][p]]] = 1
-            if p < top:
-                row[index[tops[i]]] = 1
-        for (i, j), security in ahead.items():
-            row[index[security]] = place[i] < place[j]
-        rows.append(row)
-    return np.array(rows)
+    orders = np.array(list(itertools.permutations(range(runners))), dtype=np.int8)
+    place = np.argsort(orders, axis=1)  # place[k, i]: where runner i finishes in order k
+    rows = np.zeros((len(orders), len(index)), dtype=np.int8)
+    for i in range(runners):
+        for p in range(runners):
+            rows[:, index[positions[i][p]]] = place[:, i] == p
+        rows[:, index[tops[i]]] = place[:, i] < top
+    for (i, j), security in ahead.items():
+        rows[:, index[security]] = place[:, i] < place[:, j]
+    return rows
 
 
 def _plackett_luce(strength: Sequence[float], rng: random.Random):
