@@ -22,9 +22,9 @@ minimization oracle over M: the IP ``OutcomeSpace.best_outcome``.
   ``oracle_gap_fraction`` of the last certified gap of its dual bound, so near-ties among
   outcomes no longer make the MIP prove which one is best. The gap is certified with the
   dual bound, so it stays an upper bound and D - g a valid guarantee. When the outcome
-  found proves less than half the certified gap as progress, the call is repeated with a
-  tenth of the tolerance (at last exactly): every step then makes at least half the
-  certified gap of progress, which keeps Frank-Wolfe's convergence (Jaggi 2013,
+  found proves less than a quarter of the certified gap as progress, the call is repeated
+  with a tenth of the tolerance (at last exactly): every step then makes at least a quarter
+  of the certified gap of progress, which keeps Frank-Wolfe's convergence (Jaggi 2013,
   multiplicative oracle error). Without it the certified gap can settle just above the
   target: HiGHS may stop with its incumbent further from its reported dual bound than the
   tolerance asked.
