@@ -55,6 +55,9 @@ def test_feed_book_equals_the_emulator_book_after_replay(streaming, kit):
     assert isinstance(events[0], BookSnapshot)
     assert feed.counters.gaps == 0 and feed.counters.parse_errors == 0
     assert feed.counters.messages == 2 + 17  # book on subscribe, replayed book, 17 changes
+    emulator_book = streaming.book()  # read again now: tells a feed gap from an emulator one
+    assert emulator_book[0][:2] == [(5120, 100_000_000), (5110, 1_304_720_000)]
+    assert feed.book(kit.NO_TOKEN) == emulator_book
     bids, asks = feed.book(kit.NO_TOKEN)
     assert bids[:2] == [(5120, 100_000_000), (5110, 1_304_720_000)]  # last change: 0.512 in
     assert asks[0] == (5140, 20_230_870_000)
