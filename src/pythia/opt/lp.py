@@ -9,12 +9,6 @@ where ``payoff(z) = sum_i z_i (bought_i - sold_i)`` and ``cash`` is the proceeds
 sells less the cost of the buys. Z can be huge, so rows are generated lazily (Dudik, Lahaie
 and Pennock 2012): solve the LP (HiGHS) over a few outcomes, ask the IP oracle for the
 outcome with the lowest payoff of the current trade, add it if it is violated, repeat.
-Any violated outcome is a valid row, so after the first round the oracle's MIP may stop
-once its incumbent is within a quarter of the last round's largest violation of its dual
-bound (a half made shallower rows and more rounds at 999 election securities). When that
-short search finds nothing new violated yet its dual bound leaves room for a
-violated outcome, the round is repeated exactly: the loop ends only on a proof that no
-outcome is violated.
 
 Prices are *all-in*, fee included, in the book's price units: an ask is what one share costs
 (price plus taker fee), a bid what one share sold brings (price less fee). The caller
@@ -55,7 +49,6 @@ EXACT_ENUMERATION_LIMIT = 16
 """Up to this many securities the exact worst case enumerates every valid outcome."""
 
 _TIE_BREAK = 1e-9  # per share traded: among equally profitable trades prefer the smaller
-_SEARCH_GAP_FRACTION = 0.25  # separation may stop within this share of the last violation
 
 
 @dataclass(frozen=True, slots=True)
@@ -199,7 +192,7 @@ def best_guaranteed_trade(
         if outcome not in outcomes:
             outcomes.append(outcome)
             _add_outcome_row(highs, outcome, net_start, cash_col, t_col)
-    iterations, timed_out, search_gap = 0, False, 0.0
+    iterations, timed_out = 0, False
     while True:
         iterations += 1
         highs.run()
@@ -208,15 +201,10 @@ def best_guaranteed_trade(
         values = np.asarray(highs.getSolution().col_value)
         net = values[net_start : net_start + space.n]
         cash, t = values[cash_col], values[t_col]
-        floor = t - cash - tolerance * (1.0 + abs(t))  # an outcome paying less is violated
-        worst, worst_value, bound = space.bounded_outcome(net, gap=search_gap)
-        unsure = worst_value >= floor or worst in outcomes  # found nothing new violated
-        if search_gap > 0 and unsure and bound < floor:  # but the short search cannot tell
-            worst, worst_value, bound = space.bounded_outcome(net)
-        violated = worst_value < floor
+        worst, worst_value = space.best_outcome(net)
+        violated = worst_value + cash < t - tolerance * (1.0 + abs(t))
         if not violated or worst in outcomes or iterations >= max_iterations:
             break
-        search_gap = _SEARCH_GAP_FRACTION * (floor - bound)
         if time_limit_s is not None and time.perf_counter() - started > time_limit_s:
             timed_out = True
             break
