@@ -92,6 +92,29 @@ def test_bounded_oracle_bounds_the_minimum(seed, n, rows):
 
 
 @settings(max_examples=25, deadline=None)
+@given(seed=st.integers(0, 10**6), n=st.integers(2, 12), rows=st.integers(0, 10))
+def test_a_stop_rule_cuts_the_mip_short_with_a_valid_outcome_and_bound(seed, n, rows):
+    rng = random.Random(seed)
+    space = random_feasible_space(rng, n, rows)
+    mip = OutcomeSpace(space.dependencies, relaxation_first=False)  # the MIP every time
+    weights = np.array([rng.uniform(-1, 1) for _ in range(n)])
+    minimum = (np.array(space.enumerate_outcomes()) @ weights).min()
+    seen = []
+
+    def at_once(score, bound):
+        seen.append((score, bound))
+        return True
+
+    outcome, value, bound = mip.bounded_outcome(weights, enough=at_once)
+    assert mip.contains(outcome) and value == pytest.approx(weights @ outcome)
+    assert bound <= minimum + 1e-9 <= value + 2e-9
+    assert all(np.isfinite(score) for score, _ in seen)  # asked only with an incumbent
+    outcome, value, bound = mip.bounded_outcome(weights, enough=lambda score, bound: False)
+    assert value == pytest.approx(minimum, abs=1e-9)  # ran to optimality
+    assert bound == pytest.approx(value, abs=1e-9)
+
+
+@settings(max_examples=25, deadline=None)
 @given(
     seed=st.integers(0, 10**6),
     n=st.integers(2, 12),

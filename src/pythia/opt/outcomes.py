@@ -15,7 +15,7 @@ arithmetic before it is used.
 from __future__ import annotations
 
 import itertools
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
 import highspy
@@ -132,8 +132,19 @@ class OutcomeSpace:
         self.oracle_calls = 0
         self.relaxation_hits = 0
         self._time_limited = False
-        self._early_stop = False  # bounded_outcome accepted a MIP gap above _MIP_ABS_GAP
+        self._early_stop = False  # bounded_outcome may stop the MIP before it proves optimality
+        self._enough: Callable[[float, float], bool] | None = None
+        self._highs.setCallback(self._on_interrupt, None)
         self._last_bound = -np.inf
+
+    def _on_interrupt(self, _kind, _message, out, into, _data) -> None:
+        """HiGHS's MIP interrupt check: stop once ``enough(incumbent, dual bound)`` holds."""
+        primal = out.mip_primal_bound
+        into.user_interrupt = bool(  # always set: HiGHS keeps the flag between runs
+            self._enough is not None
+            and np.isfinite(primal)
+            and self._enough(primal, out.mip_dual_bound)
+        )
 
     def contains(self, outcome: Sequence[int]) -> bool:
         """Return whether a 0/1 vector satisfies every row (exact integer arithmetic)."""
@@ -161,27 +172,40 @@ class OutcomeSpace:
         return found, value
 
     def bounded_outcome(
-        self, weights: Sequence[float], *, time_limit_s: float | None = None, gap: float = 0.0
+        self,
+        weights: Sequence[float],
+        *,
+        time_limit_s: float | None = None,
+        gap: float = 0.0,
+        enough: Callable[[float, float], bool] | None = None,
     ) -> tuple[Outcome, float, float]:
         """Return (outcome, value, bound) minimizing ``weights . z``, possibly inexactly.
 
-        The MIP may stop at ``time_limit_s`` or once its incumbent is within ``gap`` of its
-        dual bound (it then skips presolve, which would cost more than the short search).
-        ``bound`` is at most the true minimum: HiGHS's MIP dual bound when the MIP may have
-        stopped early, else the value itself (the LP relaxation answered, or HiGHS declared
-        the MIP optimal). The outcome is valid either way.
+        The MIP may stop at ``time_limit_s``, once its incumbent is within ``gap`` of its
+        dual bound, or once ``enough(incumbent value, dual bound)`` is true at one of HiGHS's
+        interrupt checks (only with an incumbent). A search that may stop early skips
+        presolve, which would cost more than the short search. ``bound`` is at most the true
+        minimum: HiGHS's MIP dual bound when the MIP may have stopped early, else the value
+        itself (the LP relaxation answered, or HiGHS declared the MIP optimal). The outcome
+        is valid either way.
         """
         vector = np.asarray(weights, dtype=np.float64)
         if time_limit_s is not None:
             self._highs.setOptionValue("time_limit", float(time_limit_s))
             self._time_limited = True
         self._highs.setOptionValue("mip_abs_gap", max(float(gap), _MIP_ABS_GAP))
-        self._early_stop = gap > _MIP_ABS_GAP
+        self._early_stop = gap > _MIP_ABS_GAP or enough is not None
         if self._early_stop:  # a short search: presolve's fixed cost would dominate it
             self._highs.setOptionValue("presolve", "off")
+        if enough is not None:
+            self._enough = enough
+            self._highs.startCallback(highspy.cb.HighsCallbackType.kCallbackMipInterrupt)
         try:
             outcome = self._solve(vector, False, None)
         finally:
+            if enough is not None:
+                self._highs.stopCallback(highspy.cb.HighsCallbackType.kCallbackMipInterrupt)
+                self._enough = None
             self._highs.setOptionValue("time_limit", highspy.kHighsInf)
             self._highs.setOptionValue("mip_abs_gap", _MIP_ABS_GAP)
             self._highs.setOptionValue("presolve", "choose")
@@ -239,17 +263,16 @@ class OutcomeSpace:
             status = highs.getModelStatus()
             if status == highspy.HighsModelStatus.kInfeasible:
                 return None
-            timed_out = (
-                self._time_limited
-                and status == highspy.HighsModelStatus.kTimeLimit
-                and highs.getInfo().primal_solution_status == _FEASIBLE_POINT
+            stopped = status == highspy.HighsModelStatus.kInterrupt or (
+                self._time_limited and status == highspy.HighsModelStatus.kTimeLimit
             )
-            if status != highspy.HighsModelStatus.kOptimal and not timed_out:
+            cut_short = stopped and highs.getInfo().primal_solution_status == _FEASIBLE_POINT
+            if status != highspy.HighsModelStatus.kOptimal and not cut_short:
                 raise RuntimeError(f"HiGHS failed on the outcome program: {status}")
             values = np.asarray(highs.getSolution().col_value)
             value = float(np.dot(weights, np.rint(values)))
             self._last_bound = value  # HiGHS's optimum (its own tolerances) is taken as exact
-            if highs is self._highs and (timed_out or self._early_stop):
+            if highs is self._highs and (cut_short or self._early_stop):
                 self._last_bound = min(value, highs.getInfo().mip_dual_bound)
         finally:
             if fixed:
