@@ -132,7 +132,7 @@ class OutcomeSpace:
         self.oracle_calls = 0
         self.relaxation_hits = 0
         self._time_limited = False
-        self._early_stop = False  # bounded_outcome may stop the MIP before it proves optimality
+        self._early_stop = False  # bounded_outcome accepted a MIP gap above _MIP_ABS_GAP
         self._enough: Callable[[float, float], bool] | None = None
         self._highs.setCallback(self._on_interrupt, None)
         self._last_bound = -np.inf
@@ -194,8 +194,8 @@ class OutcomeSpace:
             self._highs.setOptionValue("time_limit", float(time_limit_s))
             self._time_limited = True
         self._highs.setOptionValue("mip_abs_gap", max(float(gap), _MIP_ABS_GAP))
-        self._early_stop = gap > _MIP_ABS_GAP or enough is not None
-        if self._early_stop:  # a short search: presolve's fixed cost would dominate it
+        self._early_stop = gap > _MIP_ABS_GAP  # HiGHS's "optimal" is then within the gap
+        if self._early_stop or enough is not None:  # presolve would dominate a short search
             self._highs.setOptionValue("presolve", "off")
         if enough is not None:
             self._enough = enough
