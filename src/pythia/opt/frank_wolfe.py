@@ -26,10 +26,11 @@ minimization oracle over M: the IP ``OutcomeSpace.best_outcome``.
   repeated. The gap is certified with the dual bound, so it stays an upper bound and D - g
   a valid guarantee. Every step makes at least a quarter of the certified gap as progress,
   which keeps Frank-Wolfe's convergence (Jaggi 2013, multiplicative oracle error); the
-  tolerance makes the certified gap itself shrink (progress alone let it stall above the
-  target on an election of 999 securities, where the root dual bound is loose). The rule is
-  checked at HiGHS's own interrupt points (one thread, deterministic): the same input gives
-  the same run.
+  tolerance makes the certified gap itself shrink where the root dual bound is loose. The
+  rule is checked at HiGHS's own interrupt points (one thread, deterministic): the same
+  input gives the same run. A MIP that HiGHS calls optimal counts as exact: its dual bound
+  can sit up to ~1e-6 below the incumbent, and taking that as certified stalled FW just
+  above a 1e-6 target.
 - Stopping: alpha-extraction (the guaranteed-profit bound D - g is at least alpha * D), a gap
   below ``gap_tolerance``, D below ``divergence_tolerance`` (near arbitrage free; 0 disables),
   or the iteration and time limits.
