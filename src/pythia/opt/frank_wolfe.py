@@ -18,19 +18,18 @@ minimization oracle over M: the IP ``OutcomeSpace.best_outcome``.
   min(g / (-4 g_u), eps / 2).
 - Fully corrective steps: after each oracle call, re-optimize the weights of the active
   outcomes (pairwise FW with exact line search; no oracle calls).
-- Inexact oracle: after the first call, an IP call stops at the first of HiGHS's interrupt
-  checks where its incumbent is within ``oracle_gap_fraction`` of the last certified gap of
-  its dual bound and makes at least a quarter of the certified gap (grad . mu minus the dual
-  bound) as progress, or where that certified gap alone meets a stopping rule. Near-ties
-  among outcomes then no longer make the MIP prove which one is best, and no call is
-  repeated. The gap is certified with the dual bound, so it stays an upper bound and D - g
-  a valid guarantee. Every step makes at least a quarter of the certified gap as progress,
-  which keeps Frank-Wolfe's convergence (Jaggi 2013, multiplicative oracle error); the
-  tolerance makes the certified gap itself shrink where the root dual bound is loose. The
-  rule is checked at HiGHS's own interrupt points (one thread, deterministic): the same
-  input gives the same run. A MIP that HiGHS calls optimal counts as exact: its dual bound
-  can sit up to ~1e-6 below the incumbent, and taking that as certified stalled FW just
-  above a 1e-6 target.
+- Inexact oracle: after the first call, the IP may stop once its incumbent is within
+  ``oracle_gap_fraction`` of the last certified gap of its dual bound, so near-ties among
+  outcomes no longer make the MIP prove which one is best. The gap is certified with the
+  dual bound, so it stays an upper bound and D - g a valid guarantee. When the outcome
+  found makes less than a quarter of the certified gap as progress, a second search runs
+  until its incumbent does (and is within the tolerance), checked at HiGHS's interrupt
+  points (one thread, deterministic: the same input gives the same run). Every step then
+  makes at least a quarter of the certified gap as progress, which keeps Frank-Wolfe's
+  convergence (Jaggi 2013, multiplicative oracle error). Any call also stops as soon as its
+  certified gap meets a stopping rule. A MIP that HiGHS calls optimal in that second search
+  counts as exact: its dual bound can sit up to ~1e-6 below the incumbent, and taking that
+  as certified stalled FW just above a 1e-6 target.
 - Stopping: alpha-extraction (the guaranteed-profit bound D - g is at least alpha * D), a gap
   below ``gap_tolerance``, D below ``divergence_tolerance`` (near arbitrage free; 0 disables),
   or the iteration and time limits.
@@ -157,11 +156,18 @@ def project(
         weights_full[free] = grad
         here = float(grad @ mu)
         value = divergence(mu, theta_free) + fixed_divergence
-        last = oracle_gap_fraction * gap if iterations else math.inf
-        enough = _enough(here, value, last, gap_tolerance, alpha)
+        tolerance = oracle_gap_fraction * gap if iterations else 0.0
+        rule = _OracleRule(here, _stop_gap(value, gap_tolerance, alpha), tolerance)
         vertex, score, bound = space.bounded_outcome(
-            weights_full, time_limit_s=oracle_time_limit_s, enough=enough
+            weights_full,
+            time_limit_s=oracle_time_limit_s,
+            gap=tolerance,
+            enough=rule.finished if tolerance > 0 else None,  # the first call is exact
         )
+        if tolerance > 0 and not rule.finished(score, bound) and not rule.progressed(score, bound):
+            vertex, score, bound = space.bounded_outcome(  # search on until it makes progress
+                weights_full, time_limit_s=oracle_time_limit_s, enough=rule.enough
+            )
         gap = max(here - bound, 0.0)
         reason = _stop_reason(value, gap, alpha, gap_tolerance, divergence_tolerance)
         if reason is None and iterations >= max_iterations:
@@ -200,27 +206,35 @@ def project(
     )
 
 
-def _enough(here: float, value: float, tolerance: float, gap_tolerance: float, alpha):
-    """Return when an IP call may stop, at grad . mu = ``here`` and D = ``value``.
-
-    With incumbent value ``score`` and dual bound ``bound`` the certified gap is
-    here - bound. Stop once the incumbent is within ``tolerance`` of the bound and makes
-    ``_PROGRESS`` of the certified gap as progress, or once that gap alone meets a stopping
-    rule (the step is not taken then). A zero ``tolerance`` asks for the exact optimum.
-    """
-    if tolerance <= 0:
-        return None
-    stop_gap = gap_tolerance
+def _stop_gap(value: float, gap_tolerance: float, alpha: float | None) -> float:
+    """Return the certified gap at which FW stops, at D = ``value``."""
     if alpha is not None and alpha < 1:
-        stop_gap = max(stop_gap, (1 - alpha) * value)
+        return max(gap_tolerance, (1 - alpha) * value)
+    return gap_tolerance
 
-    def enough(score: float, bound: float) -> bool:
-        certified = here - bound
-        if certified <= stop_gap:
+
+@dataclass(frozen=True, slots=True)
+class _OracleRule:
+    """When an inexact IP call may stop, at grad . mu = ``here``.
+
+    For an incumbent of value ``score`` and a dual bound ``bound`` the certified gap is
+    here - bound.
+    """
+
+    here: float
+    stop_gap: float  # a certified gap this small stops FW: no step is taken
+    tolerance: float  # the incumbent may be this far from the dual bound
+
+    def finished(self, score: float, bound: float) -> bool:
+        return self.here - bound <= self.stop_gap
+
+    def progressed(self, score: float, bound: float) -> bool:
+        return self.here - score >= _PROGRESS * (self.here - bound)
+
+    def enough(self, score: float, bound: float) -> bool:
+        if self.finished(score, bound):
             return True
-        return score - bound <= tolerance and here - score >= _PROGRESS * certified
-
-    return enough
+        return score - bound <= self.tolerance and self.progressed(score, bound)
 
 
 def _stop_reason(
