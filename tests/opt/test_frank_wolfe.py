@@ -150,6 +150,43 @@ def test_an_inexact_oracle_keeps_the_gap_and_the_bound_valid(fraction):
     assert all(space.contains(o) for o in result.active_set)
 
 
+def test_a_call_with_too_little_progress_searches_on_and_stays_exact_enough():
+    """On the 8-runner race some early-stopped calls make too little progress (seed 2).
+
+    They search on under the progress rule (a MIP interrupt); the answer must match the run
+    whose every call is exact.
+    """
+    from pythia.data.synth_combinatorial import sized
+
+    scenario = sized("race", 100, seed=2)
+    theta = scenario.mid_prices()
+    exact = project(
+        OutcomeSpace(scenario.dependencies),
+        theta,
+        alpha=None,
+        gap_tolerance=1e-8,
+        oracle_gap_fraction=0.0,
+    )
+    space = OutcomeSpace(scenario.dependencies)
+    searches = []
+    bounded = space.bounded_outcome
+
+    def counting(weights, **options):
+        found = bounded(weights, **options)
+        if options.get("gap", 0.0) == 0.0 and options.get("enough") is not None:
+            searches.append(found)
+        return found
+
+    space.bounded_outcome = counting
+    result = project(space, theta, alpha=None, gap_tolerance=1e-8, oracle_gap_fraction=0.9)
+
+    assert searches  # the second search ran
+    assert all(space.contains(outcome) for outcome, _, _ in searches)
+    assert result.stop is StopReason.GAP and exact.stop is StopReason.GAP
+    assert result.divergence == pytest.approx(exact.divergence, abs=2e-8)
+    assert result.profit_bound <= exact.divergence + 1e-9
+
+
 @pytest.mark.parametrize("seed", [0, 1, 2])
 def test_the_certified_gap_reaches_a_tight_target_on_an_election(seed):
     """HiGHS may call a MIP optimal with its dual bound up to ~1e-6 below the incumbent.
