@@ -43,7 +43,7 @@ from __future__ import annotations
 import enum
 import math
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -157,7 +157,11 @@ def project(
         here = float(grad @ mu)
         value = divergence(mu, theta_free) + fixed_divergence
         tolerance = oracle_gap_fraction * gap if iterations else 0.0
-        rule = _OracleRule(here, _stop_gap(value, gap_tolerance, alpha), tolerance)
+        rule = _OracleRule(
+            here,
+            lambda g, d=value: _stop_reason(d, g, alpha, gap_tolerance, divergence_tolerance),
+            tolerance,
+        )
         vertex, score, bound = space.bounded_outcome(
             weights_full,
             time_limit_s=oracle_time_limit_s,
@@ -206,13 +210,6 @@ def project(
     )
 
 
-def _stop_gap(value: float, gap_tolerance: float, alpha: float | None) -> float:
-    """Return the certified gap at which FW stops, at D = ``value``."""
-    if alpha is not None and alpha < 1:
-        return max(gap_tolerance, (1 - alpha) * value)
-    return gap_tolerance
-
-
 @dataclass(frozen=True, slots=True)
 class _OracleRule:
     """When an inexact IP call may stop, at grad . mu = ``here``.
@@ -222,11 +219,12 @@ class _OracleRule:
     """
 
     here: float
-    stop_gap: float  # a certified gap this small stops FW: no step is taken
+    stops: Callable[[float], StopReason | None]  # FW's stopping rules at a certified gap
     tolerance: float  # the incumbent may be this far from the dual bound
 
     def finished(self, score: float, bound: float) -> bool:
-        return self.here - bound <= self.stop_gap
+        """Return whether FW stops at this certified gap (no step is taken then)."""
+        return self.stops(max(self.here - bound, 0.0)) is not None
 
     def progressed(self, score: float, bound: float) -> bool:
         return self.here - score >= _PROGRESS * (self.here - bound)
