@@ -5,7 +5,7 @@ import random
 
 import numpy as np
 import pytest
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from optkit import direct_projection, random_feasible_space
@@ -95,6 +95,7 @@ def test_theta_outside_the_open_box_is_rejected():
 
 @settings(max_examples=20, deadline=None)
 @given(seed=st.integers(0, 10**6), n=st.integers(3, 12))
+@example(seed=13110, n=3)  # Newton stopped where the added outcome's direction was negative
 def test_newton_corrective_reaches_the_active_set_optimum(seed, n):
     """Newton steps alone and pairwise steps alone agree on the best mix of active outcomes."""
     from pythia.opt.frank_wolfe import _Active, _corrective, _logit

@@ -349,23 +349,18 @@ def _newton_step(
     support = state.weights > 0
     support[toward] = True
     face = np.flatnonzero(support)
-    rows = state.matrix[face]
     clipped = mu.clip(_CLIP, 1 - _CLIP)
     curvature = 1 / (clipped * (1 - clipped))
-    hessian = scale * (rows * curvature) @ rows.T
-    size = face.size
-    kkt = np.zeros((size + 1, size + 1))
-    kkt[:size, :size] = hessian
-    kkt[:size, :size][np.diag_indices(size)] += 1e-10 * float(hessian.diagonal().max()) + 1e-300
-    kkt[size, :size] = 1.0
-    kkt[:size, size] = 1.0
-    rhs = np.zeros(size + 1)
-    rhs[:size] = -scores[face]
-    try:
-        direction = np.linalg.solve(kkt, rhs)[:size]
-    except np.linalg.LinAlgError:
+    direction = _newton_direction(state.matrix[face], curvature, scale, scores[face])
+    if direction is None:
         return False
-    direction -= direction.mean()  # exactly on sum(d) = 0 despite rounding
+    if state.weights[toward] <= 0 and direction[face == toward][0] < 0:
+        # the added outcome has no weight to give: Newton on the support alone
+        face = face[face != toward]
+        direction = _newton_direction(state.matrix[face], curvature, scale, scores[face])
+        if direction is None:
+            return False
+    rows = state.matrix[face]
     if float(scores[face] @ direction) >= 0:
         return False
     shrinking = direction < 0
@@ -388,6 +383,28 @@ def _newton_step(
     state.weights[face] = weights / weights.sum()
     mu[:] = scale * state.mean() + offset
     return True
+
+
+def _newton_direction(rows, curvature, scale, scores) -> np.ndarray | None:
+    """Return the Newton direction on convex weights of ``rows`` (sums to 0), None if singular.
+
+    It minimizes the quadratic model scores . d + d' H d / 2 under sum(d) = 0, with
+    H = scale * rows diag(curvature) rows' (lightly regularized: rows may be dependent).
+    """
+    hessian = scale * (rows * curvature) @ rows.T
+    size = rows.shape[0]
+    kkt = np.zeros((size + 1, size + 1))
+    kkt[:size, :size] = hessian
+    kkt[:size, :size][np.diag_indices(size)] += 1e-10 * float(hessian.diagonal().max()) + 1e-300
+    kkt[size, :size] = 1.0
+    kkt[:size, size] = 1.0
+    rhs = np.zeros(size + 1)
+    rhs[:size] = -scores
+    try:
+        direction = np.linalg.solve(kkt, rhs)[:size]
+    except np.linalg.LinAlgError:
+        return None
+    return direction - direction.mean()  # exactly on sum(d) = 0 despite rounding
 
 
 def _line_search(mu: np.ndarray, direction: np.ndarray, logit_theta: np.ndarray, top: float):
