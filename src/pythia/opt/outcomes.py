@@ -20,6 +20,7 @@ from dataclasses import dataclass
 
 import highspy
 import numpy as np
+from scipy import sparse
 
 from pythia.core.errors import ConfigError
 from pythia.opt.dependencies import Constraint, Dependencies, Op
@@ -122,11 +123,18 @@ class OutcomeSpace:
         self._relaxation_skips = 0 if relaxation_first else -1
         self._relaxation_pause = _RELAXATION_PAUSE
         rows = list(_rows(dependencies.constraints, self._index))
-        self._matrix = np.zeros((len(rows), self.n), dtype=np.int64)
         self._lower = np.array([r[2] for r in rows], dtype=np.float64)
         self._upper = np.array([r[3] for r in rows], dtype=np.float64)
-        for row, (columns, coefficients, _, _) in enumerate(rows):
-            self._matrix[row, columns] = coefficients
+        # sparse rows, integer entries: exact products, in time proportional to the nonzeros
+        self._matrix = sparse.csr_array(
+            (
+                np.array([c for r in rows for c in r[1]], dtype=np.int64),
+                np.array([c for r in rows for c in r[0]], dtype=np.int64),
+                np.cumsum([0, *(len(r[0]) for r in rows)]),
+            ),
+            shape=(len(rows), self.n),
+            dtype=np.int64,
+        )
         self._all_columns = np.arange(self.n, dtype=np.int32)
         self._enumerated: tuple[Outcome, ...] | None = None
         self.oracle_calls = 0
@@ -282,7 +290,7 @@ class OutcomeSpace:
         rounded = np.rint(values)
         if np.max(np.abs(values - rounded), initial=0.0) > integrality:
             return (_FAILED,)
-        return (tuple(int(v) for v in rounded),)
+        return (tuple(rounded.astype(np.int64).tolist()),)
 
     def enumerate_outcomes(self) -> tuple[Outcome, ...]:
         """Return every valid outcome, in lexicographic order (brute force over 2**n)."""
@@ -295,9 +303,9 @@ class OutcomeSpace:
         low = np.array(list(itertools.product((0, 1), repeat=chunk_bits)), dtype=np.int64)
         for high in itertools.product((0, 1), repeat=self.n - chunk_bits):
             block = np.hstack([np.tile(np.array(high, dtype=np.int64), (len(low), 1)), low])
-            totals = block @ self._matrix.T
+            totals = (self._matrix @ block.T).T
             keep = np.all(totals >= self._lower, axis=1) & np.all(totals <= self._upper, axis=1)
-            valid.extend(tuple(int(v) for v in row) for row in block[keep])
+            valid.extend(map(tuple, block[keep].tolist()))
         self._enumerated = tuple(valid)
         return self._enumerated
 
