@@ -248,14 +248,21 @@ def _stop_reason(
 
 
 class _Active:
-    """Active outcomes (rows of ``matrix``, free coordinates only) and convex weights."""
+    """Active outcomes (rows of ``matrix``, free coordinates only) and convex weights.
+
+    The rows live in a buffer that doubles when full: adding an outcome copies one row.
+    """
 
     def __init__(self, outcomes: list[Outcome], weights: np.ndarray, free: np.ndarray) -> None:
         self.free = free
         self.outcomes = outcomes
         self.weights = weights
-        self.matrix = np.array(outcomes, dtype=np.float64)[:, free]
+        self._rows = np.array(outcomes, dtype=np.float64)[:, free]
         self.position = {o: j for j, o in enumerate(outcomes)}
+
+    @property
+    def matrix(self) -> np.ndarray:
+        return self._rows[: len(self.outcomes)]
 
     def mean(self) -> np.ndarray:
         return self.weights @ self.matrix
@@ -263,19 +270,23 @@ class _Active:
     def add(self, outcome: Outcome) -> None:
         if outcome in self.position:
             return
-        self.position[outcome] = len(self.outcomes)
+        size = len(self.outcomes)
+        if size == self._rows.shape[0]:
+            grown = np.empty((max(2 * size, 8), self._rows.shape[1]))
+            grown[:size] = self._rows[:size]
+            self._rows = grown
+        self._rows[size] = np.array(outcome, dtype=np.float64)[self.free]
+        self.position[outcome] = size
         self.outcomes.append(outcome)
         self.weights = np.append(self.weights, 0.0)
-        row = np.array(outcome, dtype=np.float64)[self.free]
-        self.matrix = np.vstack([self.matrix, row])
 
     def prune(self) -> None:
         keep = self.weights > 0
         if keep.all():
             return
+        self._rows = self.matrix[keep]
         self.outcomes = [o for o, k in zip(self.outcomes, keep, strict=True) if k]
         self.weights = self.weights[keep] / self.weights[keep].sum()
-        self.matrix = self.matrix[keep]
         self.position = {o: j for j, o in enumerate(self.outcomes)}
 
 
@@ -351,16 +362,17 @@ def _newton_step(
     face = np.flatnonzero(support)
     clipped = mu.clip(_CLIP, 1 - _CLIP)
     curvature = 1 / (clipped * (1 - clipped))
-    direction = _newton_direction(state.matrix[face], curvature, scale, scores[face])
+    rows = state.matrix if support.all() else state.matrix[face]  # no copy on the whole set
+    direction = _newton_direction(rows, curvature, scale, scores[face])
     if direction is None:
         return False
     if state.weights[toward] <= 0 and direction[face == toward][0] < 0:
         # the added outcome has no weight to give: Newton on the support alone
         face = face[face != toward]
-        direction = _newton_direction(state.matrix[face], curvature, scale, scores[face])
+        rows = state.matrix[face]
+        direction = _newton_direction(rows, curvature, scale, scores[face])
         if direction is None:
             return False
-    rows = state.matrix[face]
     if float(scores[face] @ direction) >= 0:
         return False
     shrinking = direction < 0
@@ -391,7 +403,8 @@ def _newton_direction(rows, curvature, scale, scores) -> np.ndarray | None:
     It minimizes the quadratic model scores . d + d' H d / 2 under sum(d) = 0, with
     H = scale * rows diag(curvature) rows' (lightly regularized: rows may be dependent).
     """
-    hessian = scale * (rows * curvature) @ rows.T
+    scaled = rows * np.sqrt(scale * curvature)
+    hessian = scaled @ scaled.T  # numpy's symmetric product (syrk): half the work
     size = rows.shape[0]
     kkt = np.zeros((size + 1, size + 1))
     kkt[:size, :size] = hessian
