@@ -210,3 +210,26 @@ def test_the_oracle_gap_fraction_must_be_below_one():
     space = OutcomeSpace(Dependencies((Security("a"), Security("b")), (exactly_one(["a", "b"]),)))
     with pytest.raises(ValueError, match="oracle_gap_fraction"):
         project(space, [0.4, 0.5], oracle_gap_fraction=1.0)
+
+
+def test_active_rows_grow_and_prune_with_their_outcomes():
+    """The doubling row buffer always shows exactly the active outcomes' free coordinates."""
+    from pythia.opt.frank_wolfe import _Active
+
+    rng = random.Random(5)
+    free = np.array([0, 2, 3, 5], dtype=np.intp)
+    outcomes = list(dict.fromkeys(tuple(rng.randint(0, 1) for _ in range(6)) for _ in range(60)))
+    state = _Active([outcomes[0]], np.array([1.0]), free)
+    for outcome in outcomes[1:] + outcomes[:5]:  # repeats are ignored
+        state.add(outcome)
+        expected = np.array(state.outcomes, dtype=float)[:, free]
+        assert np.array_equal(state.matrix, expected)
+    assert state.outcomes == outcomes and len(state.weights) == len(outcomes)
+    state.weights = np.array([1.0 if j % 3 == 0 else 0.0 for j in range(len(outcomes))])
+    state.prune()
+    kept = outcomes[::3]
+    assert state.outcomes == kept and state.position == {o: j for j, o in enumerate(kept)}
+    assert np.array_equal(state.matrix, np.array(kept, dtype=float)[:, free])
+    state.add(outcomes[1])
+    assert np.array_equal(state.matrix[-1], np.array(outcomes[1], dtype=float)[free])
+    assert math.isclose(state.weights.sum(), 1.0) and state.weights[-1] == 0.0

@@ -133,3 +133,18 @@ def test_an_inexact_oracle_stays_within_its_gap_and_bounds_the_minimum(seed, n, 
         assert bound <= minimum + 1e-9  # a valid lower bound, whatever the gap
         assert value <= minimum + gap + 1e-9  # no worse than the gap allows
         assert value - bound <= max(gap, 1e-9) + 1e-9
+
+
+@settings(max_examples=25, deadline=None)
+@given(seed=st.integers(0, 10**6), n=st.integers(2, 9), rows=st.integers(0, 8))
+def test_contains_and_enumeration_agree_with_each_constraint_checked_alone(seed, n, rows):
+    """The sparse integer rows accept exactly the vectors every constraint accepts."""
+    import itertools
+
+    rng = random.Random(seed)
+    deps = random_dependencies(rng, n, rows)
+    space = OutcomeSpace(deps)
+    every = list(itertools.product((0, 1), repeat=n))
+    assert [space.contains(v) for v in every] == [deps.is_valid(v) for v in every]
+    assert list(space.enumerate_outcomes()) == [v for v in every if deps.is_valid(v)]
+    assert not space.contains((2,) + (0,) * (n - 1)) and not space.contains((0,) * (n + 1))
