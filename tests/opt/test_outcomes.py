@@ -148,3 +148,19 @@ def test_contains_and_enumeration_agree_with_each_constraint_checked_alone(seed,
     assert [space.contains(v) for v in every] == [deps.is_valid(v) for v in every]
     assert list(space.enumerate_outcomes()) == [v for v in every if deps.is_valid(v)]
     assert not space.contains((2,) + (0,) * (n - 1)) and not space.contains((0,) * (n + 1))
+
+
+def test_the_mips_incumbents_come_back_valid_and_no_better_than_the_optimum():
+    from pythia.data.synth_combinatorial import sized
+
+    space = OutcomeSpace(sized("race", 57, seed=3).dependencies, relaxation_first=False)
+    rng = np.random.default_rng(3)
+    for _ in range(5):
+        weights = rng.normal(size=space.n)
+        found: list = []
+        outcome, value = space.best_outcome(weights, found=found)
+        assert found and outcome in found and len(set(found)) == len(found)
+        assert all(space.contains(o) and weights @ np.array(o) >= value - 1e-9 for o in found)
+    relaxed = OutcomeSpace(Dependencies((Security("a"), Security("b")), (exactly_one(["a", "b"]),)))
+    found = []
+    assert relaxed.best_outcome([0.3, -0.2], found=found) == ((0, 1), -0.2) and found == []

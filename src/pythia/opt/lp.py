@@ -8,7 +8,10 @@ Given an ask ladder (buy YES) and a bid ladder (sell YES) for every security, ch
 where ``payoff(z) = sum_i z_i (bought_i - sold_i)`` and ``cash`` is the proceeds of the
 sells less the cost of the buys. Z can be huge, so rows are generated lazily (Dudik, Lahaie
 and Pennock 2012): solve the LP (HiGHS) over a few outcomes, ask the IP oracle for the
-outcome with the lowest payoff of the current trade, add it if it is violated, repeat.
+outcome with the lowest payoff of the current trade, add it if it is violated, repeat. The
+incumbents the separation MIP held on its way to that outcome come for free; those violated
+at least 90% as deeply join it (several deep rows per round: fewer rounds, each an LP
+re-solve; shallower ones were tried and cost elections more rounds than they saved).
 
 Prices are *all-in*, fee included, in the book's price units: an ask is what one share costs
 (price plus taker fee), a bid what one share sold brings (price less fee). The caller
@@ -49,6 +52,7 @@ EXACT_ENUMERATION_LIMIT = 16
 """Up to this many securities the exact worst case enumerates every valid outcome."""
 
 _TIE_BREAK = 1e-9  # per share traded: among equally profitable trades prefer the smaller
+_NEAR = 0.9  # an earlier incumbent of the separation MIP joins the LP if this deep (share)
 
 
 @dataclass(frozen=True, slots=True)
@@ -201,15 +205,19 @@ def best_guaranteed_trade(
         values = np.asarray(highs.getSolution().col_value)
         net = values[net_start : net_start + space.n]
         cash, t = values[cash_col], values[t_col]
-        worst, worst_value = space.best_outcome(net)
+        incumbents: list[Outcome] = []
+        worst, worst_value = space.best_outcome(net, found=incumbents)
         violated = worst_value + cash < t - tolerance * (1.0 + abs(t))
         if not violated or worst in outcomes or iterations >= max_iterations:
             break
         if time_limit_s is not None and time.perf_counter() - started > time_limit_s:
             timed_out = True
             break
-        outcomes.append(worst)
-        _add_outcome_row(highs, worst, net_start, cash_col, t_col)
+        deepest = t - (worst_value + cash)
+        for outcome in (worst, *incumbents):  # the MIP's earlier incumbents, if nearly as deep
+            if outcome not in outcomes and t - (float(net @ outcome) + cash) >= _NEAR * deepest:
+                outcomes.append(outcome)
+                _add_outcome_row(highs, outcome, net_start, cash_col, t_col)
     fills = _round_fills(columns, values[: len(columns.levels)])
     if budget is not None:
         fills = _within_budget(fills, budget)

@@ -34,6 +34,7 @@ _MIP_ABS_GAP = 1e-9  # the MIP's optimality gap unless a caller accepts a larger
 _MIP_INTEGRALITY = 1e-5  # MIP: HiGHS keeps integers within its feasibility tolerance (1e-6)
 _CUT_POOL_SOFT_LIMIT = 1  # HiGHS default 10,000: see _new_highs
 _FEASIBLE_POINT = 2  # HiGHS solution status: a feasible primal point exists
+_IMPROVING = highspy.cb.HighsCallbackType.kCallbackMipImprovingSolution
 _FAILED = (-1,)  # placeholder outcome: the relaxation's optimum was fractional
 
 ENUMERATION_LIMIT = 22
@@ -142,11 +143,17 @@ class OutcomeSpace:
         self._time_limited = False
         self._early_stop = False  # bounded_outcome accepted a MIP gap above _MIP_ABS_GAP
         self._enough: Callable[[float, float], bool] | None = None
-        self._highs.setCallback(self._on_interrupt, None)
+        self._found: list[Outcome] | None = None
+        self._highs.setCallback(self._on_callback, None)
         self._last_bound = -np.inf
 
-    def _on_interrupt(self, _kind, _message, out, into, _data) -> None:
-        """HiGHS's MIP interrupt check: stop once ``enough(incumbent, dual bound)`` holds."""
+    def _on_callback(self, kind, _message, out, into, _data) -> None:
+        """HiGHS's MIP callbacks: keep improving solutions (``best_outcome(found=...)``); at
+        an interrupt check, stop once ``enough(incumbent, dual bound)`` holds."""
+        if kind == _IMPROVING:
+            if self._found is not None:
+                self._found.append(tuple(np.rint(out.mip_solution).astype(np.int64).tolist()))
+            return
         primal = out.mip_primal_bound
         into.user_interrupt = bool(  # always set: HiGHS keeps the flag between runs
             self._enough is not None
@@ -168,16 +175,27 @@ class OutcomeSpace:
         *,
         maximize: bool = False,
         fixed: Mapping[int, int] | None = None,
+        found: list[Outcome] | None = None,
     ) -> tuple[Outcome, float]:
         """Return the valid outcome minimizing (or maximizing) ``weights . z`` and that value.
 
         ``fixed`` pins coordinates to 0 or 1. Raise ``ConfigError`` when no outcome exists.
+        ``found``: when the MIP runs, the valid outcomes it held as incumbents on the way are
+        appended (the LP relaxation, when it answers, adds none).
         """
-        found = self._solve(np.asarray(weights, dtype=np.float64), maximize, fixed)
-        if found is None:
+        if found is not None:
+            self._found = []
+            self._highs.startCallback(_IMPROVING)
+        try:
+            result = self._solve(np.asarray(weights, dtype=np.float64), maximize, fixed)
+        finally:
+            if found is not None:
+                self._highs.stopCallback(_IMPROVING)
+                found.extend(o for o in dict.fromkeys(self._found) if self.contains(o))
+                self._found = None
+        if result is None:
             raise ConfigError("no valid outcome satisfies the constraints (and fixed values)")
-        value = float(np.dot(weights, found))
-        return found, value
+        return result, float(np.dot(weights, result))
 
     def bounded_outcome(
         self,
