@@ -21,7 +21,9 @@ second over the whole flow (first resting submit to last cancel confirmation, wa
 and p50 / p99 of one ``ctx.submit`` call (risk check, order manager, journal writes;
 the venue sees the order later, after the order-entry latency). Then the risk check
 alone, ``RiskEngine.check`` timed call by call as bench_risk does, on the engine's
-:class:`KernelRiskView` after the run (ten positions, ``--window`` open orders) and on
+:class:`KernelRiskView` after the run (ten positions, ``--window`` open orders; each check
+starts with ``KernelRiskView.begin`` as ``Safety.check`` does, so its totals over holdings
+and open orders are computed again every check) and on
 bench_risk's dict view (``MemoryRiskView``, 1000 synthetic instruments), same rules.
 """
 
@@ -228,7 +230,8 @@ def risk_alone(kernel: Kernel, samples: int) -> dict:
         OrderRequest(f"r{i}", f"pm:t{i % TOKENS}", Side.BUY, SIZE, resting_price(i))
         for i in range(1000)
     ]
-    engine_view = time_case(engine, kernel.safety.view, ControlMode.NORMAL, requests, samples)
+    view = kernel.safety.view
+    engine_view = time_case(engine, view, ControlMode.NORMAL, requests, samples, view.begin)
     dict_view, ids = build_view(1000, random.Random(7))
     accept = [
         OrderRequest(f"a{i}", ids[i], Side.BUY, ONE, dict_view.mids[ids[i]]) for i in range(1000)
