@@ -8,6 +8,8 @@ per check), so the view can never drift from it.
 
 from __future__ import annotations
 
+from typing import NamedTuple
+
 from pythia.model.enums import Side
 from pythia.model.instruments import Instrument, OutcomeGroup
 from pythia.portfolio.valuation import odds_payout_units
@@ -19,9 +21,10 @@ class KernelRiskView:
 
     One check reads the same totals several times (three exposure rules, a group rule
     asking every member): :meth:`begin` starts a check, and the totals over open orders and
-    holdings are computed once per check, on first use. What an open order locks is
-    remembered per order while its remaining size stays the same (the fee model is not
-    asked again).
+    holdings are computed once per check, on first use, in one pass over the portfolio's
+    holdings and one over the open orders. What an open order adds to the totals is
+    remembered per order while it is the same order with the same remaining size and
+    instrument definition (the fee model is not asked again).
     """
 
     def __init__(self, kernel) -> None:
@@ -29,7 +32,7 @@ class KernelRiskView:
         self.checking = ""
         """The client id of the order being checked: not one of "our open orders" yet."""
         self._totals: _Totals | None = None
-        self._locks: dict[str, tuple[int, str, int, int]] = {}
+        self._orders: dict[str, _OrderEntry] = {}
 
     def begin(self, client_order_id: str) -> None:
         """Start checking ``client_order_id``: forget the previous check's totals."""
@@ -49,10 +52,15 @@ class KernelRiskView:
         return group if isinstance(group, OutcomeGroup) else None
 
     def position(self, instrument_id: str) -> int:
-        return self._kernel.view.position(instrument_id)
+        totals = self._totals
+        if totals is None:
+            return self._kernel.view.position(instrument_id)
+        return totals.positions.get(instrument_id, 0)
 
     def open_size(self, instrument_id: str, side: Side) -> int:
-        return self.totals().open_size.get((instrument_id, side), 0)
+        totals = self.totals()
+        sizes = totals.open_buy if side is Side.BUY else totals.open_sell
+        return sizes.get(instrument_id, 0)
 
     def available_cash(self, currency: str) -> int:
         return self._kernel.view.available(currency) - self.totals().locked.get(currency, 0)
@@ -86,79 +94,121 @@ class KernelRiskView:
             self._totals = self._compute()
         return self._totals
 
-    def _order_amounts(self, order) -> tuple[str, int, int]:
-        """``(currency, locked cash, exposure)`` of an open order's remaining size."""
-        remaining = order.remaining
-        known = self._locks.get(order.client_order_id)
-        if known is not None and known[0] == remaining:
-            return known[1], known[2], known[3]
+    def _order_entry(self, order, instrument: Instrument, remaining: int) -> _OrderEntry:
+        """What an open order with ``remaining`` size adds to the totals."""
         request = order.request
-        instrument = self.instrument(request.instrument_id)
-        if instrument is None or request.price is None:
-            return "", 0, 0
-        cash = abs(fill_cash_micros(instrument, request.side, request.price, remaining))
+        side = request.side
+        size = remaining
+        if is_odds(instrument) and request.price is not None:
+            size = odds_payout_units(remaining, request.price)
+        if request.price is None:
+            return _OrderEntry(order, remaining, instrument, side is Side.BUY, size, "", 0, None, 0)
+        cash = abs(fill_cash_micros(instrument, side, request.price, remaining))
         slot = self._kernel.venues.get(instrument.venue)
         fee_model = getattr(slot, "fee_model", None)
         if fee_model is None:
-            lock = cash if request.side is Side.BUY or is_odds(instrument) else 0
+            lock = cash if side is Side.BUY or is_odds(instrument) else 0
         else:
-            lock = cash_to_lock(fee_model, instrument, request.side, request.price, remaining)
+            lock = cash_to_lock(fee_model, instrument, side, request.price, remaining)
         exposure = lock or cash
-        self._locks[order.client_order_id] = (remaining, instrument.quote_currency, lock, exposure)
-        return instrument.quote_currency, lock, exposure
+        currency = instrument.quote_currency
+        return _OrderEntry(
+            order,
+            remaining,
+            instrument,
+            side is Side.BUY,
+            size,
+            currency,
+            lock,
+            (currency, instrument.venue),
+            exposure if side is Side.BUY else -exposure,
+        )
 
     def _compute(self) -> _Totals:
         kernel = self._kernel
-        view = kernel.view
         totals = _Totals()
-        for instrument_id, size in view.positions().items():
+        positions, gross, gross_all, net = (
+            totals.positions,
+            totals.gross,
+            totals.gross_all,
+            totals.net,
+        )
+        for instrument_id, (size, value) in kernel.view.position_values().items():
+            positions[instrument_id] = size
             instrument = self.instrument(instrument_id)
             if instrument is None:
                 continue
-            value = view.market_value(instrument_id)
-            if value is None:
-                value = view.cost_basis(instrument_id)
-            totals.add(instrument, value if size >= 0 else -abs(value))
+            signed = value if size >= 0 else -abs(value)
+            currency = instrument.quote_currency
+            key = (currency, instrument.venue)
+            gross[key] = gross.get(key, 0) + abs(signed)
+            gross_all[currency] = gross_all.get(currency, 0) + abs(signed)
+            net[currency] = net.get(currency, 0) + signed
         checking = self.checking
-        live = set()
-        for order in kernel.orders.open_orders():
-            client_id = order.client_order_id
+        known = self._orders
+        definitions = kernel.instruments
+        open_buy, open_sell, locked = totals.open_buy, totals.open_sell, totals.locked
+        orders = kernel.orders.open_orders()
+        for order in orders:
+            request = order.request
+            client_id = request.client_order_id
             if client_id == checking:
                 continue
-            live.add(client_id)
-            request = order.request
-            instrument = self.instrument(request.instrument_id)
-            if instrument is None:
-                continue
             remaining = order.remaining
-            if is_odds(instrument) and request.price is not None:
-                remaining = odds_payout_units(remaining, request.price)
-            key = (request.instrument_id, request.side)
-            totals.open_size[key] = totals.open_size.get(key, 0) + remaining
-            currency, lock, exposure = self._order_amounts(order)
+            entry = known.get(client_id)
+            if (
+                entry is None
+                or entry.order is not order
+                or entry.remaining != remaining
+                or definitions.get(request.instrument_id) is not entry.instrument
+            ):
+                instrument = self.instrument(request.instrument_id)
+                if instrument is None:
+                    continue
+                entry = known[client_id] = self._order_entry(order, instrument, remaining)
+            sizes = open_buy if entry.is_buy else open_sell
+            instrument_id = request.instrument_id
+            sizes[instrument_id] = sizes.get(instrument_id, 0) + entry.size
+            currency = entry.currency
             if currency:
-                totals.locked[currency] = totals.locked.get(currency, 0) + lock
-                totals.add(instrument, exposure if request.side is Side.BUY else -exposure)
-        if len(self._locks) > 2 * len(live) + 64:  # forget finished orders now and then
-            self._locks = {k: v for k, v in self._locks.items() if k in live}
+                signed = entry.exposure
+                locked[currency] = locked.get(currency, 0) + entry.lock
+                key = entry.key
+                gross[key] = gross.get(key, 0) + abs(signed)
+                gross_all[currency] = gross_all.get(currency, 0) + abs(signed)
+                net[currency] = net.get(currency, 0) + signed
+        if len(known) > 2 * len(orders) + 64:  # forget finished orders now and then
+            live = {order.request.client_order_id for order in orders}
+            self._orders = {k: v for k, v in known.items() if k in live}
         return totals
 
 
-class _Totals:
-    """Sums over holdings and open orders for one check (micro-units; sizes for open_size)."""
+class _OrderEntry(NamedTuple):
+    """An open order's part of the totals, valid while ``order`` keeps ``remaining`` and its
+    instrument keeps the definition ``instrument``."""
 
-    __slots__ = ("open_size", "locked", "gross", "gross_all", "net")
+    order: object
+    remaining: int
+    instrument: Instrument
+    is_buy: bool
+    size: int  # open size in position units (payout units on decimal odds)
+    currency: str  # "" when the order has no price: no lock and no exposure
+    lock: int  # cash the order locks, micro-units
+    key: tuple[str, str] | None  # (currency, venue)
+    exposure: int  # signed: + for a buy or back
+
+
+class _Totals:
+    """Sums over holdings and open orders for one check (micro-units; sizes for the open
+    sizes and positions)."""
+
+    __slots__ = ("positions", "open_buy", "open_sell", "locked", "gross", "gross_all", "net")
 
     def __init__(self) -> None:
-        self.open_size: dict[tuple[str, Side], int] = {}
+        self.positions: dict[str, int] = {}
+        self.open_buy: dict[str, int] = {}
+        self.open_sell: dict[str, int] = {}
         self.locked: dict[str, int] = {}
         self.gross: dict[tuple[str, str], int] = {}
         self.gross_all: dict[str, int] = {}
         self.net: dict[str, int] = {}
-
-    def add(self, instrument: Instrument, value: int) -> None:
-        currency = instrument.quote_currency
-        key = (currency, instrument.venue)
-        self.gross[key] = self.gross.get(key, 0) + abs(value)
-        self.gross_all[currency] = self.gross_all.get(currency, 0) + abs(value)
-        self.net[currency] = self.net.get(currency, 0) + value

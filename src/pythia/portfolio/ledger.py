@@ -272,6 +272,32 @@ class Portfolio:
             total += abs(value)
         return total
 
+    def position_values(self) -> dict[str, tuple[int, int]]:
+        """``{instrument_id: (position, value)}`` for every open holding, in one pass.
+
+        ``position`` is :meth:`position`; ``value`` is :meth:`market_value`, or
+        :meth:`cost_basis` when the instrument is unmarked (micro-units, as those give).
+        """
+        state = self._state
+        marks = state.marks
+        sizes: dict[str, int] = {}
+        values: dict[str, int] = {}
+        costs: dict[str, int] = {}
+        for (instrument_id, bucket), holding in state.holdings.items():
+            size = holding.size if bucket is Bucket.MAIN else -holding.size
+            sizes[instrument_id] = sizes.get(instrument_id, 0) + size
+            costs[instrument_id] = costs.get(instrument_id, 0) + holding.cost_micros
+            price = marks.get(instrument_id)
+            if price is not None:
+                value = mark_value_micros(
+                    state.instrument(instrument_id), bucket, holding.size, price
+                )
+                values[instrument_id] = values.get(instrument_id, 0) + value
+        return {
+            instrument_id: (size, values.get(instrument_id, costs[instrument_id]))
+            for instrument_id, size in sizes.items()
+        }
+
     def market_value(self, instrument_id: str) -> int | None:
         """The open position's value at its mark in micro-units (None when unmarked or flat)."""
         return self._mark_value(instrument_id)
