@@ -109,11 +109,7 @@ def reference(kernel: _Kernel, checking: str) -> dict:
         "position": {i.id: portfolio.position(i.id) for i in INSTRUMENTS},
         "open": {(i.id, s): open_size[(i.id, s)] for i in INSTRUMENTS for s in Side},
         "cash": {c: portfolio.available(c) - locked[c] for c in ("USDC", "GBP", "USDT")},
-        "gross": {
-            (c, v): gross[(c, v)]
-            for c in ("USDC", "GBP", "USDT")
-            for v in VENUES
-        },
+        "gross": {(c, v): gross[(c, v)] for c in ("USDC", "GBP", "USDT") for v in VENUES},
         "gross_all": {c: gross_all[c] for c in ("USDC", "GBP", "USDT")},
         "net": {c: net[c] for c in ("USDC", "GBP", "USDT")},
     }
@@ -125,9 +121,7 @@ def seen(view: KernelRiskView) -> dict:
         "open": {(i.id, s): view.open_size(i.id, s) for i in INSTRUMENTS for s in Side},
         "cash": {c: view.available_cash(c) for c in ("USDC", "GBP", "USDT")},
         "gross": {
-            (c, v): view.gross_exposure(c, v)
-            for c in ("USDC", "GBP", "USDT")
-            for v in VENUES
+            (c, v): view.gross_exposure(c, v) for c in ("USDC", "GBP", "USDT") for v in VENUES
         },
         "gross_all": {c: view.gross_exposure(c) for c in ("USDC", "GBP", "USDT")},
         "net": {c: view.net_exposure(c) for c in ("USDC", "GBP", "USDT")},
