@@ -138,6 +138,9 @@ _operation = st.one_of(
     ),
     st.tuples(st.just("fill"), st.integers(0, 50), st.integers(1, 9)),
     st.tuples(st.just("cancel"), st.integers(0, 50)),
+    st.tuples(
+        st.just("bought"), st.sampled_from(INSTRUMENTS), st.integers(1, 5), st.integers(0, 1)
+    ),
     st.tuples(st.just("mark"), st.sampled_from(TOKENS + [RUNNER]), st.integers(0, 3)),
     st.tuples(st.just("redefine"), st.sampled_from(TOKENS)),
     st.tuples(st.just("check"), st.integers(-1, 50)),
@@ -192,6 +195,30 @@ def test_view_equals_a_recomputation(operations):
             order = created[operation[1] % len(created)]
             if order.is_open:
                 kernel.orders.transition(order, OrderState.CANCELLED, 0)
+        elif kind == "bought":  # a fill reached the strategy's portfolio
+            _, instrument, lots, index = operation
+            trades += 1
+            kernel.view.apply_fill(
+                FillReport(
+                    instrument.id,
+                    "v",
+                    f"t{trades}",
+                    Side.BUY,
+                    PRICES[instrument.id][index],
+                    lots * SIZES[instrument.id],
+                    Liquidity.TAKER,
+                    0,
+                    instrument.quote_currency,
+                    0,
+                    0,
+                    cash_micros=fill_cash_micros(
+                        instrument,
+                        Side.BUY,
+                        PRICES[instrument.id][index],
+                        lots * SIZES[instrument.id],
+                    ),
+                )
+            )
         elif kind == "mark":
             _, instrument, index = operation
             kernel.view.mark(instrument.id, PRICES[instrument.id][index])

@@ -148,6 +148,14 @@ class Portfolio:
         """Store a mark price (instrument price units; odds for decimal-odds runners)."""
         check_mark_price(self._state.instrument(instrument_id), price)
         self._state.marks[instrument_id] = price
+        self._state.version += 1
+
+    @property
+    def version(self) -> int:
+        """A counter that changes whenever cash, holdings, marks or definitions may have
+        changed (a commit, a registration, a mark): figures derived from them while it
+        stays the same are still right."""
+        return self._state.version
 
     # ---- cash --------------------------------------------------------------------------
     def cash(self, currency: str) -> int:

@@ -83,10 +83,13 @@ class LedgerState:
     settled_instruments: set[str] = field(default_factory=set)
     traded: dict[str, None] = field(default_factory=dict)
     ledger: list[LedgerEntry] = field(default_factory=list)
+    version: int = 0
+    """Changes with every commit, registration and mark (see ``Portfolio.version``)."""
 
     # ---- definitions -------------------------------------------------------------------
     def register(self, definition: Instrument | OutcomeGroup) -> None:
         """Add or replace an instrument or an outcome group (validated first)."""
+        self.version += 1
         if isinstance(definition, OutcomeGroup):
             self.groups[definition.id] = definition
             return
@@ -131,6 +134,7 @@ class LedgerState:
         """Check the whole plan, then apply it and append its ledger entries."""
         cash = self._planned_cash(plan)
         holdings = self._planned_holdings(plan)
+        self.version += 1
         self.cash.update(cash)
         for key, holding in holdings.items():
             if holding.size == 0 and holding.cost_micros == 0:

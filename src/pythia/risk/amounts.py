@@ -115,13 +115,18 @@ def worst_fee_micros(
     nearest to one half that the order may still trade at is tried: a buy fills at or below
     its limit, a sell at or above it.
     """
-    prices = [price]
+    worst = max(
+        fee_model.fee_micros(instrument, price, size, Liquidity.TAKER),
+        fee_model.fee_micros(instrument, price, size, Liquidity.MAKER),
+    )
     if instrument.price_space is PriceSpace.PROBABILITY:
         buying = side is Side.BUY
         half = instrument.ticks.round_price(instrument.one // 2, up=not buying)
-        prices.append(min(half, price) if buying else max(half, price))
-    return max(
-        fee_model.fee_micros(instrument, candidate, size, liquidity)
-        for candidate in prices
-        for liquidity in (Liquidity.TAKER, Liquidity.MAKER)
-    )
+        nearest = min(half, price) if buying else max(half, price)
+        if nearest != price:
+            worst = max(
+                worst,
+                fee_model.fee_micros(instrument, nearest, size, Liquidity.TAKER),
+                fee_model.fee_micros(instrument, nearest, size, Liquidity.MAKER),
+            )
+    return worst
