@@ -308,6 +308,8 @@ class Safety:
     def before_event(self, event_index: int) -> None:
         """Apply the control inputs due before market event ``event_index``: those a
         replayed journal applied there, then new ones."""
+        if self.journal is None and not self._inbox:
+            return  # nothing can be due (the usual case: checked once per market event)
         due = []
         if self.journal is not None:
             self.journal.caught_up()
