@@ -13,13 +13,13 @@ from pythia.model.events import TickSizeChange
 from pythia.model.execution import FillReport, OrderStatus, OrderUpdate
 from pythia.model.orders import CancelRequest, OrderRequest, TimeInForce
 from pythia.sim.cash import fill_cash_micros
+from pythia.venues.backoff import Backoff
 from pythia.venues.polymarket.auth import PRIVATE_KEY, load_credentials
 from pythia.venues.polymarket.emulator_faults import Faults
 from pythia.venues.polymarket.execution import AsyncOrderClient, connect
 from pythia.venues.polymarket.user_channel import UserChannel
-from pythia.venues.polymarket.ws import Backoff
 
-FAST = Backoff(initial_s=0.01, max_s=0.05)
+FAST = Backoff(base_s=0.01, max_s=0.05)
 START_CASH = 1_000_000 * 10**6
 
 

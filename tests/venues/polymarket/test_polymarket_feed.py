@@ -8,13 +8,13 @@ import random
 
 from pythia.data.catalog import Catalog
 from pythia.model.events import BookSnapshot, TickSizeChange
+from pythia.venues.backoff import Backoff
 from pythia.venues.polymarket import encode
 from pythia.venues.polymarket.emulator import PolymarketEmulator
 from pythia.venues.polymarket.emulator_faults import Faults
 from pythia.venues.polymarket.feed import MarketFeed
-from pythia.venues.polymarket.ws import Backoff
 
-FAST = Backoff(initial_s=0.01, max_s=0.05)
+FAST = Backoff(base_s=0.01, max_s=0.05)
 
 
 def make_feed(server, assets, **options) -> MarketFeed:
@@ -177,8 +177,8 @@ def test_heartbeats_keep_a_quiet_connection_alive(streaming, kit):
 
 
 def test_backoff_grows_with_seeded_jitter():
-    backoff = Backoff(initial_s=1, max_s=8, jitter=0.5)
-    delays = [backoff.delay(n, random.Random(3)) for n in range(6)]
+    backoff = Backoff(base_s=1, max_s=8, jitter=0.5)
+    delays = [backoff.delay_s(n, random.Random(3)) for n in range(6)]
 
-    assert delays == [backoff.delay(n, random.Random(3)) for n in range(6)]
+    assert delays == [backoff.delay_s(n, random.Random(3)) for n in range(6)]
     assert all(0.5 * min(8, 2**n) <= d <= min(8, 2**n) for n, d in enumerate(delays))

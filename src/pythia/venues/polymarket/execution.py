@@ -48,9 +48,9 @@ from pythia.model.execution import OrderStatus, OrderUpdate
 from pythia.model.orders import CancelRequest, OrderRequest, RejectReason, TimeInForce
 from pythia.ports.execution import VenueResponse
 from pythia.sim.orders import unknown_order
+from pythia.venues.backoff import Backoff
 from pythia.venues.polymarket import encode, parse, signing, wire
 from pythia.venues.polymarket.markets import parse_book_info
-from pythia.venues.polymarket.ws import Backoff
 
 ORDER_TYPES = {
     TimeInForce.GTC: "GTC",
@@ -129,7 +129,7 @@ class PolymarketExecution:
         self.client = client
         self.api_key = client.creds.api_key
         self.retries = retries
-        self.backoff = backoff or Backoff(initial_s=0.05, max_s=2.0)
+        self.backoff = backoff or Backoff(base_s=0.05, max_s=2.0)
         self.rng = rng or random.Random(0)
         self.sleep = sleep
         self.wall_ms = wall_ms
@@ -161,7 +161,7 @@ class PolymarketExecution:
                 status = error.status_code
                 if status is not None and status != 429 and status < 500:
                     raise
-                self.sleep(self.backoff.delay(attempt, self.rng))
+                self.sleep(self.backoff.delay_s(attempt, self.rng))
         return call()
 
     def set_rules(self, rules: TokenRules) -> None:
@@ -256,7 +256,7 @@ class PolymarketExecution:
                 outcome = self._after_error(signed, error, ts_ns)
                 if outcome is not None:
                     return outcome
-                self.sleep(self.backoff.delay(attempt, self.rng))
+                self.sleep(self.backoff.delay_s(attempt, self.rng))
                 continue
             return [self._accepted(signed, answer, ts_ns)]
         raise RetryableVenueError(f"order {request.client_order_id} not confirmed by the venue")
@@ -307,7 +307,7 @@ class PolymarketExecution:
             except PolyApiException as error:
                 if error.status_code not in (None, 429) and error.status_code < 500:
                     raise VenueError(f"cancel refused: {error_message(error)}") from None
-                self.sleep(self.backoff.delay(attempt, self.rng))
+                self.sleep(self.backoff.delay_s(attempt, self.rng))
                 continue
             if signed.order_id in answer.get("canceled", []):
                 filled = self._filled(signed)

@@ -30,8 +30,9 @@ from collections.abc import AsyncIterator, Callable, Sequence
 
 from pythia.core.errors import DataError
 from pythia.model.events import BookDelta, BookSnapshot, Level, MarketEvent, TopOfBook
+from pythia.venues.backoff import Backoff
 from pythia.venues.polymarket import parse, wire
-from pythia.venues.polymarket.ws import Backoff, Connection, FeedCounters
+from pythia.venues.polymarket.ws import Connection, FeedCounters
 
 SyncCallback = Callable[[str, bool], None]
 

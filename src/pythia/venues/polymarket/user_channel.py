@@ -27,9 +27,10 @@ import msgspec
 
 from pythia.core.errors import DataError
 from pythia.model.execution import FillReport, OrderUpdate
+from pythia.venues.backoff import Backoff
 from pythia.venues.polymarket import parse, wire
 from pythia.venues.polymarket.auth import ApiCredentials
-from pythia.venues.polymarket.ws import Backoff, Connection, FeedCounters
+from pythia.venues.polymarket.ws import Connection, FeedCounters
 
 Report = OrderUpdate | FillReport
 

@@ -3,7 +3,8 @@
 Polymarket's channels expect a text ``PING`` about every 10 s and answer ``PONG``. A
 connection that sends nothing at all (not even ``PONG``) for ``stale_after_s`` is stale: it
 is dropped and opened again, and the owner is told through ``on_down`` so that it can mark
-its books unsynced. Reconnects wait ``Backoff.delay(attempt)``: exponential, capped, with
+its books unsynced. Reconnects wait ``Backoff.delay_s(attempt)`` (:mod:`pythia.venues.backoff`):
+exponential, capped, with
 jitter from a seeded generator (the attempt count restarts once a connection delivered data).
 """
 
@@ -18,26 +19,9 @@ from dataclasses import asdict, dataclass
 import websockets
 from websockets.asyncio.client import connect
 
+from pythia.venues.backoff import Backoff
+
 MAX_MESSAGE_BYTES = 64 * 1024 * 1024
-
-
-@dataclass(frozen=True, slots=True)
-class Backoff:
-    """Delay before reconnect ``attempt`` (0-based): ``min(max_s, initial_s * factor**n)``
-    scaled by a random factor in ``[1 - jitter, 1]``.
-
-    >>> Backoff(initial_s=1, jitter=0).delay(3, random.Random(0))
-    8.0
-    """
-
-    initial_s: float = 0.5
-    max_s: float = 30.0
-    factor: float = 2.0
-    jitter: float = 0.5
-
-    def delay(self, attempt: int, rng: random.Random) -> float:
-        base = min(self.max_s, self.initial_s * self.factor ** max(attempt, 0))
-        return base * (1 - self.jitter * rng.random())
 
 
 @dataclass(slots=True)
@@ -115,7 +99,7 @@ class Connection:
             self.counters.reconnects += 1
             attempt = 0 if delivered else attempt + 1
             if not self._resync:
-                await asyncio.sleep(self.backoff.delay(attempt, self.rng))
+                await asyncio.sleep(self.backoff.delay_s(attempt, self.rng))
             self._resync = False
 
     async def _session(self) -> bool:
