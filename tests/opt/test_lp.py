@@ -4,6 +4,7 @@ import random
 from dataclasses import replace
 from decimal import Decimal
 from fractions import Fraction
+from unittest.mock import patch
 
 import pytest
 from hypothesis import given, settings
@@ -155,3 +156,61 @@ def test_the_trade_lp_reaches_the_planted_profit_on_a_race():
     space = OutcomeSpace(scenario.dependencies)
     trade = best_guaranteed_trade(space, scenario.books)
     assert trade.profit == scenario.known_profit
+
+
+@settings(max_examples=30, deadline=None)
+@given(seed=st.integers(0, 10**6), n=st.integers(2, 12), rows=st.integers(1, 10))
+def test_early_stopping_separation_still_reaches_the_optimum(seed, n, rows):
+    """With the separation MIPs stopping early from the second round on, the LP still ends
+    at the brute-force optimum: its last round proves that no outcome is violated."""
+    from pythia.opt import lp
+
+    rng = random.Random(seed)
+    space = OutcomeSpace(random_feasible_space(rng, n, rows).dependencies, relaxation_first=False)
+    books = random_books(rng, space.dependencies.ids)
+
+    with patch.object(lp, "_HARD", -1):  # every MIP counts as hard
+        trade = best_guaranteed_trade(space, books)
+
+    assert trade.lp_profit == pytest.approx(brute_force_profit(space, books), abs=1e-6)
+    exact = exact_guaranteed_profit(space, trade.net_shares, trade.cash)
+    assert trade.profit == (exact if trade.fills else 0)
+
+
+def test_a_hard_separation_switches_to_early_stopping_and_keeps_the_profit(monkeypatch):
+    """An 8-runner race's separation MIPs take thousands of simplex iterations: the trade LP
+    switches to stopping them early and still reaches the planted profit, as it does with
+    exact separation throughout."""
+    from pythia.data.synth_combinatorial import sized
+    from pythia.opt import lp
+
+    scenario = sized("race", 100, seed=1)
+    stops: list[bool] = []
+    original = OutcomeSpace.bounded_outcome
+
+    def counted(self, *args, **kwargs):
+        stops.append(kwargs.get("enough") is not None)
+        return original(self, *args, **kwargs)
+
+    monkeypatch.setattr(OutcomeSpace, "bounded_outcome", counted)
+    quick = best_guaranteed_trade(OutcomeSpace(scenario.dependencies), scenario.books)
+    assert stops and all(stops)  # it switched
+    assert quick.profit == scenario.known_profit
+
+    monkeypatch.setattr(lp, "_HARD", 10**9)  # never switch
+    stops.clear()
+    exact = best_guaranteed_trade(OutcomeSpace(scenario.dependencies), scenario.books)
+    assert not stops
+    assert exact.profit == quick.profit
+    # the same LP optimum: the quick run's last round proved that no outcome is violated
+    assert quick.lp_profit == pytest.approx(exact.lp_profit, rel=1e-7, abs=1e-9)
+
+
+def test_the_separation_rule():
+    from pythia.opt.lp import _Separation
+
+    rule = _Separation(threshold=10.0)  # violated: below 10
+    assert rule.enough(incumbent=12.0, bound=10.0)  # the bound proves none is violated
+    assert rule.enough(incumbent=5.0, bound=0.0)  # half as deep as the bound allows
+    assert not rule.enough(incumbent=6.0, bound=0.0)  # not deep enough yet
+    assert not rule.enough(incumbent=12.0, bound=9.0)  # none violated found, none proved

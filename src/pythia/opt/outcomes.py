@@ -15,7 +15,8 @@ arithmetic before it is used.
 from __future__ import annotations
 
 import itertools
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 import highspy
@@ -140,6 +141,8 @@ class OutcomeSpace:
         self._enumerated: tuple[Outcome, ...] | None = None
         self.oracle_calls = 0
         self.relaxation_hits = 0
+        self.mip_iterations = 0
+        """Simplex iterations of the last oracle call's MIP (0 when the LP relaxation answered)."""
         self._time_limited = False
         self._early_stop = False  # bounded_outcome accepted a MIP gap above _MIP_ABS_GAP
         self._enough: Callable[[float, float], bool] | None = None
@@ -183,16 +186,8 @@ class OutcomeSpace:
         ``found``: when the MIP runs, the valid outcomes it held as incumbents on the way are
         appended (the LP relaxation, when it answers, adds none).
         """
-        if found is not None:
-            self._found = []
-            self._highs.startCallback(_IMPROVING)
-        try:
+        with self._incumbents(found):
             result = self._solve(np.asarray(weights, dtype=np.float64), maximize, fixed)
-        finally:
-            if found is not None:
-                self._highs.stopCallback(_IMPROVING)
-                found.extend(o for o in dict.fromkeys(self._found) if self.contains(o))
-                self._found = None
         if result is None:
             raise ConfigError("no valid outcome satisfies the constraints (and fixed values)")
         return result, float(np.dot(weights, result))
@@ -204,6 +199,7 @@ class OutcomeSpace:
         time_limit_s: float | None = None,
         gap: float = 0.0,
         enough: Callable[[float, float], bool] | None = None,
+        found: list[Outcome] | None = None,
     ) -> tuple[Outcome, float, float]:
         """Return (outcome, value, bound) minimizing ``weights . z``, possibly inexactly.
 
@@ -213,7 +209,7 @@ class OutcomeSpace:
         presolve, which would cost more than the short search. ``bound`` is at most the true
         minimum: HiGHS's MIP dual bound when the MIP may have stopped early, else the value
         itself (the LP relaxation answered, or HiGHS declared the MIP optimal). The outcome
-        is valid either way.
+        is valid either way. ``found``: as for :meth:`best_outcome`.
         """
         vector = np.asarray(weights, dtype=np.float64)
         if time_limit_s is not None:
@@ -227,7 +223,8 @@ class OutcomeSpace:
             self._enough = enough
             self._highs.startCallback(highspy.cb.HighsCallbackType.kCallbackMipInterrupt)
         try:
-            outcome = self._solve(vector, False, None)
+            with self._incumbents(found):
+                outcome = self._solve(vector, False, None)
         finally:
             if enough is not None:
                 self._highs.stopCallback(highspy.cb.HighsCallbackType.kCallbackMipInterrupt)
@@ -241,6 +238,21 @@ class OutcomeSpace:
         value = float(np.dot(vector, outcome))
         return outcome, value, min(value, self._last_bound)
 
+    @contextmanager
+    def _incumbents(self, found: list[Outcome] | None) -> Iterator[None]:
+        """Append the MIP's improving solutions to ``found`` (the valid ones, once each)."""
+        if found is None:
+            yield
+            return
+        self._found = []
+        self._highs.startCallback(_IMPROVING)
+        try:
+            yield
+        finally:
+            self._highs.stopCallback(_IMPROVING)
+            found.extend(o for o in dict.fromkeys(self._found) if self.contains(o))
+            self._found = None
+
     def find_outcome(self, fixed: Mapping[int, int] | None = None) -> Outcome | None:
         """Return some valid outcome agreeing with ``fixed``, or None if there is none."""
         return self._solve(np.zeros(self.n), False, fixed)
@@ -251,6 +263,7 @@ class OutcomeSpace:
         if weights.shape != (self.n,):
             raise ValueError(f"expected {self.n} weights, got shape {weights.shape}")
         self.oracle_calls += 1
+        self.mip_iterations = 0
         if self._relaxation_skips < 0:
             pass  # relaxation_first=False: always the MIP
         elif self._relaxation_skips > 0:
@@ -268,6 +281,7 @@ class OutcomeSpace:
                 self._relaxation_skips = self._relaxation_pause
                 self._relaxation_pause *= 2
         found = self._run(self._highs, weights, maximize, fixed, _MIP_INTEGRALITY)
+        self.mip_iterations = self._highs.getInfo().simplex_iteration_count
         if found is None:
             return None
         if not self.contains(found[0]):
