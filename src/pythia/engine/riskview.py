@@ -118,9 +118,18 @@ class KernelRiskView:
                 exposure = -exposure
             currency = instrument.quote_currency
             key = (currency, instrument.venue)
-        is_buy = side is Side.BUY
-        entry = (order, remaining, request.instrument_id, instrument, is_buy, size)
-        return _OrderEntry(*entry, currency, lock, key, exposure)
+        return _OrderEntry(
+            order,
+            remaining,
+            request.instrument_id,
+            instrument,
+            side is Side.BUY,
+            size,
+            currency,
+            lock,
+            key,
+            exposure,
+        )
 
     def _compute(self) -> _Totals:
         sums = self._sums
